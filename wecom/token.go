@@ -1,0 +1,251 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// TokenSource supplies access tokens. The client's default caches them in its [TokenStore], refreshes
+// them ahead of expiry and makes one upstream fetch per refresh, however many goroutines ask.
+type TokenSource interface {
+	Token(ctx context.Context) (string, error)
+}
+
+// Invalidator is implemented by token sources that can drop a token WeCom rejected. Invalidate drops
+// stale only if it is still the current token, so that N callers that saw the same rejection cause one
+// refresh, not N.
+type Invalidator interface {
+	Invalidate(ctx context.Context, stale string)
+}
+
+// AccessToken returns a valid access token (from cache when possible). Prefer [Client.Do], which also
+// refreshes a token WeCom rejects.
+func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	tok, err := c.tokens.Token(ctx)
+	if err != nil {
+		return "", fmt.Errorf("wecom: access token: %w", err)
+	}
+	return tok, nil
+}
+
+const (
+	fetchTimeout = 15 * time.Second
+	lockTTL      = 10 * time.Second
+	pollEvery    = 50 * time.Millisecond
+	errorBackoff = 30 * time.Second // after a failed refresh of a still-valid token
+)
+
+// fetchFunc gets a fresh token from upstream. stale is the last token WeCom rejected ("" if none), so
+// a fetch that returns it again can force a new one (公众号 stable_token force_refresh).
+type fetchFunc func(ctx context.Context, stale string) (tok string, ttl time.Duration, err error)
+
+type entry struct {
+	tok       string
+	exp       time.Time // when WeCom stops accepting it
+	refreshAt time.Time // when we start fetching a new one
+}
+
+// cachedSource is the default TokenSource (and ticket cache): an in-process atomic fast path in front
+// of a TokenStore, singleflight inside the process, the store's Locker across processes.
+type cachedSource struct {
+	key   string
+	store TokenStore
+	fetch fetchFunc
+	early time.Duration
+	log   *slog.Logger
+
+	cur atomic.Pointer[entry]
+	sf  singleflight.Group
+
+	mu    sync.Mutex
+	stale string
+}
+
+func newCachedSource(key string, store TokenStore, fetch fetchFunc, early time.Duration, log *slog.Logger) *cachedSource {
+	return &cachedSource{key: key, store: store, fetch: fetch, early: early, log: log}
+}
+
+// Token returns the cached token while it is not due for refresh. The fast path is one atomic load
+// and one clock read, with no allocation.
+func (s *cachedSource) Token(ctx context.Context) (string, error) {
+	if e := s.cur.Load(); e != nil && time.Now().Before(e.refreshAt) {
+		return e.tok, nil
+	}
+	ch := s.sf.DoChan(s.key, func() (any, error) {
+		// Detach from this caller's cancellation (others wait on the same fetch), but bound it.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		defer cancel()
+		return s.refresh(fctx)
+	})
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	}
+}
+
+func (s *cachedSource) refresh(ctx context.Context) (string, error) {
+	now := time.Now()
+	old := s.cur.Load()
+	if e, ok := s.load(ctx); ok {
+		if now.Before(e.refreshAt) {
+			s.cur.Store(e)
+			return e.tok, nil
+		}
+		if old == nil || e.exp.After(old.exp) {
+			old = e
+		}
+	}
+	if l, ok := s.store.(Locker); ok {
+		unlock, acquired, err := l.Lock(ctx, s.key+":lock", lockTTL)
+		switch {
+		case err != nil:
+			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token lock failed; fetching without it", slogKey(s.key), slogErr(err))
+		case acquired:
+			defer func() {
+				if err := unlock(context.WithoutCancel(ctx)); err != nil {
+					s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token unlock failed", slogKey(s.key), slogErr(err))
+				}
+			}()
+			// Another process may have refreshed between our read and the lock.
+			if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+				s.cur.Store(e)
+				return e.tok, nil
+			}
+		default:
+			if e, ok := s.waitForOther(ctx); ok {
+				s.cur.Store(e)
+				return e.tok, nil
+			}
+		}
+	}
+	s.mu.Lock()
+	stale := s.stale
+	s.mu.Unlock()
+	tok, ttl, err := s.fetch(ctx, stale)
+	if err == nil && (tok == "" || ttl <= 0) {
+		err = fmt.Errorf("wecom: %s: upstream returned an empty token or expires_in ≤ 0", s.kind())
+	}
+	if err != nil {
+		if old != nil && time.Now().Before(old.exp) {
+			// Stale-while-error: keep serving the still-valid token; try again a bit later.
+			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: refresh failed; serving the still-valid cached value",
+				slogKey(s.key), slogErr(err), slog.Time("expires", old.exp))
+			retryAt := time.Now().Add(errorBackoff)
+			if old.exp.Before(retryAt) {
+				retryAt = old.exp
+			}
+			s.cur.Store(&entry{tok: old.tok, exp: old.exp, refreshAt: retryAt})
+			return old.tok, nil
+		}
+		return "", err
+	}
+	now = time.Now()
+	e := &entry{tok: tok, exp: now.Add(ttl), refreshAt: now.Add(ttl - min(s.early, ttl/2))}
+	if err := s.store.Set(ctx, s.key, encodeEntry(e), ttl); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store set failed", slogKey(s.key), slogErr(err))
+	}
+	s.cur.Store(e)
+	return tok, nil
+}
+
+// waitForOther polls the store while another process holds the refresh lock.
+func (s *cachedSource) waitForOther(ctx context.Context) (*entry, bool) {
+	deadline := time.Now().Add(lockTTL)
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-t.C:
+		}
+		if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+			return e, true
+		}
+	}
+	return nil, false
+}
+
+func (s *cachedSource) load(ctx context.Context) (*entry, bool) {
+	v, ok, err := s.store.Get(ctx, s.key)
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store get failed", slogKey(s.key), slogErr(err))
+		return nil, false
+	}
+	if !ok {
+		return nil, false
+	}
+	e, ok := decodeEntry(v)
+	if !ok || !time.Now().Before(e.exp) {
+		return nil, false
+	}
+	return e, true
+}
+
+// Invalidate implements [Invalidator]: compare-and-delete, locally and in the store.
+func (s *cachedSource) Invalidate(ctx context.Context, stale string) {
+	if stale == "" {
+		return
+	}
+	s.mu.Lock()
+	s.stale = stale
+	s.mu.Unlock()
+	if e := s.cur.Load(); e != nil && e.tok == stale {
+		s.cur.CompareAndSwap(e, nil)
+	}
+	v, ok, err := s.store.Get(ctx, s.key)
+	if err != nil || !ok {
+		return
+	}
+	if e, ok := decodeEntry(v); !ok || e.tok != stale {
+		return
+	}
+	if cad, ok := s.store.(CompareAndDeleter); ok {
+		_, err = cad.CompareAndDelete(ctx, s.key, v)
+	} else {
+		err = s.store.Delete(ctx, s.key)
+	}
+	if err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store delete failed", slogKey(s.key), slogErr(err))
+	}
+}
+
+func (s *cachedSource) kind() string {
+	k, _, _ := strings.Cut(strings.TrimPrefix(s.key, "wecom:"), ":")
+	return k
+}
+
+// Stored values are "v1|<refresh-at unix ms>|<expiry unix ms>|<token>", so every process knows the
+// real expiry of a token another one fetched.
+func encodeEntry(e *entry) string {
+	return "v1|" + strconv.FormatInt(e.refreshAt.UnixMilli(), 10) + "|" + strconv.FormatInt(e.exp.UnixMilli(), 10) + "|" + e.tok
+}
+
+func decodeEntry(v string) (*entry, bool) {
+	parts := strings.SplitN(v, "|", 4)
+	if len(parts) != 4 || parts[0] != "v1" || parts[3] == "" {
+		return nil, false
+	}
+	ra, err1 := strconv.ParseInt(parts[1], 10, 64)
+	ex, err2 := strconv.ParseInt(parts[2], 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return &entry{tok: parts[3], refreshAt: time.UnixMilli(ra), exp: time.UnixMilli(ex)}, true
+}
+
+var errNoAgent = errors.New("wecom: this call needs an agent id (WithAgentID)")
