@@ -140,7 +140,7 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		err = fmt.Errorf("wecom: %s: upstream returned an empty token or expires_in ≤ 0", s.kind())
 	}
 	if err != nil {
-		if old != nil && time.Now().Before(old.exp) {
+		if old != nil && old.tok != stale && time.Now().Before(old.exp) {
 			// Stale-while-error: keep serving the still-valid token; try again a bit later.
 			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: refresh failed; serving the still-valid cached value",
 				slogKey(s.key), slogErr(err), slog.Time("expires", old.exp))
@@ -193,6 +193,12 @@ func (s *cachedSource) load(ctx context.Context) (*entry, bool) {
 	if !ok || !time.Now().Before(e.exp) {
 		return nil, false
 	}
+	s.mu.Lock()
+	rejected := e.tok == s.stale
+	s.mu.Unlock()
+	if rejected { // WeCom already refused it; another process may not have dropped it yet
+		return nil, false
+	}
 	return e, true
 }
 
@@ -201,12 +207,18 @@ func (s *cachedSource) Invalidate(ctx context.Context, stale string) {
 	if stale == "" {
 		return
 	}
+	// Order matters: remember the stale token first (refresh ignores it from then on), then drop it
+	// from the shared store, and only then from the fast path, so no refresh can resurrect it.
 	s.mu.Lock()
 	s.stale = stale
 	s.mu.Unlock()
+	s.dropFromStore(ctx, stale)
 	if e := s.cur.Load(); e != nil && e.tok == stale {
 		s.cur.CompareAndSwap(e, nil)
 	}
+}
+
+func (s *cachedSource) dropFromStore(ctx context.Context, stale string) {
 	v, ok, err := s.store.Get(ctx, s.key)
 	if err != nil || !ok {
 		return
