@@ -39,7 +39,7 @@ func (c *Client) AccessToken(ctx context.Context) (string, error) {
 
 const (
 	fetchTimeout = 15 * time.Second
-	lockTTL      = 10 * time.Second
+	lockTTL      = 20 * time.Second // longer than fetchTimeout: the lock outlives the fetch it guards
 	pollEvery    = 50 * time.Millisecond
 	errorBackoff = 30 * time.Second // after a failed refresh of a still-valid token
 )
@@ -102,7 +102,7 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 	old := s.cur.Load()
 	if e, ok := s.load(ctx); ok {
 		if now.Before(e.refreshAt) {
-			s.cur.Store(e)
+			s.keep(e)
 			return e.tok, nil
 		}
 		if old == nil || e.exp.After(old.exp) {
@@ -110,26 +110,15 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		}
 	}
 	if l, ok := s.store.(Locker); ok {
-		unlock, acquired, err := l.Lock(ctx, s.key+":lock", lockTTL)
+		unlock, fresh, err := s.acquire(ctx, l)
 		switch {
-		case err != nil:
+		case fresh != nil:
+			s.keep(fresh)
+			return fresh.tok, nil
+		case unlock != nil:
+			defer unlock()
+		case err != nil && ctx.Err() == nil:
 			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token lock failed; fetching without it", slogKey(s.key), slogErr(err))
-		case acquired:
-			defer func() {
-				if err := unlock(context.WithoutCancel(ctx)); err != nil {
-					s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token unlock failed", slogKey(s.key), slogErr(err))
-				}
-			}()
-			// Another process may have refreshed between our read and the lock.
-			if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
-				s.cur.Store(e)
-				return e.tok, nil
-			}
-		default:
-			if e, ok := s.waitForOther(ctx); ok {
-				s.cur.Store(e)
-				return e.tok, nil
-			}
 		}
 	}
 	s.mu.Lock()
@@ -148,7 +137,7 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 			if old.exp.Before(retryAt) {
 				retryAt = old.exp
 			}
-			s.cur.Store(&entry{tok: old.tok, exp: old.exp, refreshAt: retryAt})
+			s.keep(&entry{tok: old.tok, exp: old.exp, refreshAt: retryAt})
 			return old.tok, nil
 		}
 		return "", err
@@ -162,22 +151,50 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 	return tok, nil
 }
 
-// waitForOther polls the store while another process holds the refresh lock.
-func (s *cachedSource) waitForOther(ctx context.Context) (*entry, bool) {
-	deadline := time.Now().Add(lockTTL)
+// keep publishes e on the fast path unless it is the token WeCom just rejected (an Invalidate may
+// have run between reading e and now).
+func (s *cachedSource) keep(e *entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e.tok != s.stale {
+		s.cur.Store(e)
+	}
+}
+
+// acquire takes the cross-process refresh lock. It returns either unlock (we hold the lock and the
+// store has nothing fresh: fetch), or fresh (another process refreshed meanwhile), or an error
+// (the lock is unusable or ctx ended: fetch without it). While another process holds the lock it
+// polls the store and retries the lock, so a holder whose fetch fails is replaced within one poll.
+func (s *cachedSource) acquire(ctx context.Context, l Locker) (unlock func(), fresh *entry, err error) {
 	t := time.NewTicker(pollEvery)
 	defer t.Stop()
-	for time.Now().Before(deadline) {
+	for {
+		u, acquired, err := l.Lock(ctx, s.key+":lock", lockTTL)
+		if err != nil {
+			return nil, nil, err
+		}
+		if acquired {
+			release := func() {
+				if err := u(context.WithoutCancel(ctx)); err != nil {
+					s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token unlock failed", slogKey(s.key), slogErr(err))
+				}
+			}
+			// Another process may have refreshed between our read and the lock.
+			if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+				release()
+				return nil, e, nil
+			}
+			return release, nil, nil
+		}
 		select {
 		case <-ctx.Done():
-			return nil, false
+			return nil, nil, ctx.Err()
 		case <-t.C:
 		}
 		if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
-			return e, true
+			return nil, e, nil
 		}
 	}
-	return nil, false
 }
 
 func (s *cachedSource) load(ctx context.Context) (*entry, bool) {

@@ -64,7 +64,9 @@ func TestDoRefreshesOnceOnExpiredToken(t *testing.T) {
 				}
 				return httpmock.NewJsonResponse(200, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": "m1"})
 			})
-			var out struct{ MsgID string `json:"msgid"` }
+			var out struct {
+				MsgID string `json:"msgid"`
+			}
 			err := c.Do(t.Context(), &wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/message/send", Body: map[string]any{"x": 1}}, &out)
 			require.NoError(t, err)
 			assert.Equal(t, "m1", out.MsgID)

@@ -17,7 +17,7 @@ type InputError struct {
 	Field, Msg string
 }
 
-func (e *InputError) Error() string       { return e.Field + ": " + e.Msg }
+func (e *InputError) Error() string        { return e.Field + ": " + e.Msg }
 func (e *InputError) Is(target error) bool { return target == ErrInvalid }
 
 func invalid(field, msg string) error { return &InputError{Field: field, Msg: msg} }

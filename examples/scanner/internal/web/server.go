@@ -33,7 +33,9 @@ type User struct {
 	Manager bool
 }
 
-func (u User) actor() shop.Actor { return shop.Actor{UserID: u.UserID, Name: u.Name, Manager: u.Manager} }
+func (u User) actor() shop.Actor {
+	return shop.Actor{UserID: u.UserID, Name: u.Name, Manager: u.Manager}
+}
 
 // Config wires the web layer.
 type Config struct {

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package testsvc
+
+import "os/exec"
+
+// killWithParent is a no-op outside Linux: t.Cleanup alone stops the child.
+func killWithParent(*exec.Cmd) {}
