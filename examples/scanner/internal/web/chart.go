@@ -30,7 +30,7 @@ func barChart(days []shop.Day, val func(shop.Day) float64, unit string) template
 		x := pad + float64(i)*bw
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s: %s %s</title></rect>`,
 			x+1, h-bh, math.Max(bw-2, 1), bh, template.HTMLEscapeString(d.Date), trimFloat(v), unit)
-		if i%7 == 0 || i == len(days)-1 {
+		if i%7 == 0 || (i == len(days)-1 && i%7 >= 4) {
 			label := d.Date
 			if len(label) == 10 {
 				label = label[5:]
