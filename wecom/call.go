@@ -39,6 +39,8 @@ type Request struct {
 	Body any
 	Auth Auth
 	Host Host // which server; default HostAPI
+	// Header holds extra request headers, e.g. Range for media/get downloads over 20 MB.
+	Header http.Header
 }
 
 // RawBody is a request body sent verbatim with its content type.
@@ -96,15 +98,21 @@ func (c *Client) Stream(ctx context.Context, req *Request) (io.ReadCloser, http.
 		if mt != "application/json" && mt != "text/plain" {
 			return resp.Body, resp.Header, nil
 		}
+		// Error bodies are small; read at most 1 MiB to look for an errcode. A JSON or text file
+		// without one is returned whole: what was read, then the rest of the body.
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
 		if err != nil {
+			resp.Body.Close()
 			return nil, nil, fmt.Errorf("wecom: %s: read: %w", req.Path, redact(err))
 		}
 		err = checkEnvelope(req.Path, data)
-		if err == nil {
-			return io.NopCloser(bytes.NewReader(data)), resp.Header, nil
+		if err == nil || len(data) == 1<<20 {
+			return struct {
+				io.Reader
+				io.Closer
+			}{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}, resp.Header, nil
 		}
+		resp.Body.Close()
 		if req.Auth == AuthToken && attempt == 0 && IsTokenExpired(err) {
 			c.invalidate(ctx, tok)
 			if tok, err = c.AccessToken(ctx); err != nil {
@@ -260,6 +268,9 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, tok string, body [
 	}
 	if body != nil {
 		hreq.Header.Set("Content-Type", ctype)
+	}
+	for k, v := range req.Header {
+		hreq.Header[http.CanonicalHeaderKey(k)] = v
 	}
 	hreq.Header.Set("User-Agent", "qiwei-go")
 	resp, err := c.hc.Do(hreq)

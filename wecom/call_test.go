@@ -220,3 +220,23 @@ func TestStreamDetectsJSONErrors(t *testing.T) {
 	_, _, err = c.Stream(t.Context(), &wecom.Request{Path: "/cgi-bin/media/get", Query: map[string][]string{"media_id": {"bad"}}})
 	require.ErrorIs(t, err, wecom.CodeInvalidMediaID)
 }
+
+func TestStreamReturnsLargeJSONFilesWhole(t *testing.T) {
+	c, mt := newMocked(t)
+	big := `{"items":[` + strings.Repeat(`"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",`, 15000) + `"end"]}`
+	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/media/get", func(r *http.Request) (*http.Response, error) {
+		if r.Header.Get("Range") != "bytes=0-" {
+			return httpmock.NewStringResponse(400, "no range"), nil
+		}
+		resp := httpmock.NewStringResponse(200, big)
+		resp.Header.Set("Content-Type", "application/json")
+		return resp, nil
+	})
+	rc, _, err := c.Stream(t.Context(), &wecom.Request{Path: "/cgi-bin/media/get", Header: http.Header{"Range": {"bytes=0-"}}})
+	require.NoError(t, err)
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	require.NoError(t, rc.Close())
+	assert.Greater(t, len(big), 1<<20)
+	assert.Equal(t, big, string(b))
+}
