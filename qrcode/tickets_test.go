@@ -128,9 +128,15 @@ func TestTicketsValidateBeforeRequest(t *testing.T) {
 	tk := qrcode.NewTickets(c)
 	for _, ok := range []func() error{
 		func() error { _, err := tk.Temporary(t.Context(), qrcode.IntScene(1), 60*time.Second); return err },
-		func() error { _, err := tk.Temporary(t.Context(), qrcode.IntScene(^uint32(0)), 2592000*time.Second); return err },
+		func() error {
+			_, err := tk.Temporary(t.Context(), qrcode.IntScene(^uint32(0)), 2592000*time.Second)
+			return err
+		},
 		func() error { _, err := tk.Permanent(t.Context(), qrcode.IntScene(100000)); return err },
-		func() error { _, err := tk.Permanent(t.Context(), qrcode.StrScene(string(make([]byte, 64)))); return err },
+		func() error {
+			_, err := tk.Permanent(t.Context(), qrcode.StrScene(string(make([]byte, 64))))
+			return err
+		},
 	} {
 		require.NoError(t, ok())
 	}

@@ -1,0 +1,84 @@
+// Package qrcode makes QR codes for a shop: PNG and SVG images, bag labels with the product
+// code and a Chinese name, printable PDF sheets of labels, and signed product URLs. This half
+// of the package is pure: no network, no WeCom account needed. (The other half creates 公众号
+// parametric QR codes and parses their scan events; see [Tickets].)
+//
+// # Images
+//
+// [PNG] is the one-liner; [PNGWith] and [Encode] take options:
+//
+//	png, err := qrcode.PNG("https://shop.example.com/p/BAG-000123", 256)
+//
+//	c, err := qrcode.Encode(url, qrcode.WithLevel(qrcode.LevelQ), qrcode.WithQuietZone(4))
+//	png, err := c.PNG(512) // render a Code as often as needed
+//	svg, err := c.SVG()
+//
+// Modules are always whole pixels: the image is exactly size×size, the symbol plus its quiet
+// zone is scaled by the largest integer that fits and centred, so nothing is blurred. The PNG
+// is written straight from the module matrix as a 1-bit image, typically under a kilobyte;
+// its cost is essentially that of the encoder (github.com/boombuler/barcode). [SVG] emits one
+// compact path with a viewBox and no fixed size.
+//
+// Options: [WithLevel] (L, M default, Q, H), [WithQuietZone] (4 modules by default),
+// [WithColors] and [WithLogo]. A logo forces level H and sits on a background-coloured
+// square sized per version so that every Reed–Solomon block keeps a quarter of its correction
+// capacity spare and no alignment pattern is half hidden (at most 20 % of the symbol; about
+// 10 % for a typical product URL). Simple logos decode with zxing and zbar alike; avoid busy,
+// high-contrast patterns.
+//
+// # Labels
+//
+// [Label] draws a bag tag: the QR code, the product code large in Go Mono Bold and the name
+// beneath, shrunk or cut with "…" to fit:
+//
+//	png, err := qrcode.Label(qrcode.LabelSpec{
+//		Content: signer.URL("BAG-000123"),
+//		Code:    "BAG-000123",
+//		Name:    "棕色托特包",
+//	}, nil)
+//
+// [Labels] renders a batch on all cores. Chinese needs a CJK font: [SystemFont] finds one at run
+// time (WenQuanYi Micro Hei, Noto Sans CJK, Droid Sans Fallback, …, under /usr/share/fonts and
+// the other usual places) and caches it. Without one it falls back to Go Regular, logs a
+// warning, and [FontInfo] reports Fallback: check it at start-up and install fonts-wqy-microhei.
+// Use [LoadFont] and [LabelOptions.Font] to choose a font yourself. Characters no font has are
+// drawn as boxes; text never makes a label fail.
+//
+// # Sheets
+//
+// [Sheet] lays labels out on A4 pages for sticker paper (the default is 70×37 mm, 3×8 per
+// page) or any grid set in [SheetOptions]. QR codes are vector paths, sharp on any printer;
+// codes and names are real text, with the CJK font subset-embedded, so the PDF is small and
+// searchable. 1,000 labels take about a second.
+//
+//	pdf, err := qrcode.Sheet(ctx, specs, &qrcode.SheetOptions{Border: true})
+//
+// # Signed URLs
+//
+// A label should not point at /p/{code} alone: anyone could print labels for codes of their
+// choosing, or walk the catalogue by counting. A [Signer] adds a short HMAC tag:
+//
+//	signer, err := qrcode.NewSigner(key, "https://shop.example.com") // key: 32 random bytes
+//	url := signer.URL("BAG-000123") // https://shop.example.com/p/BAG-000123?s=mEiTlHCers0q
+//
+//	// in the GET /p/{code} handler:
+//	code, err := signer.VerifyRequest(r)
+//	if err != nil { // errors.Is(err, qrcode.ErrInvalidSignature) or ErrMalformedSignature
+//		http.NotFound(w, r)
+//		return
+//	}
+//
+// The tag is 72 bits (12 base64url characters), compared in constant time.
+//
+// # Errors
+//
+// Bad input returns an error matching one of [ErrEmptyContent], [ErrContentTooLong],
+// [ErrSizeTooSmall], [ErrInvalidOption], [ErrInvalidFont], [ErrInvalidSignature] or
+// [ErrMalformedSignature]; nothing here panics on user input.
+//
+// # Testing
+//
+// The tests read every image back with two independent decoders, gozxing and zbarimg
+// (zbar-tools), and render sheets with pdftoppm (poppler-utils). Tests needing those tools
+// skip when they are missing, unless QIWEI_REQUIRE_SERVICES=1.
+package qrcode
