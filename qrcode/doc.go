@@ -70,6 +70,19 @@
 //
 // The tag is 72 bits (12 base64url characters), compared in constant time.
 //
+// # 公众号 parametric codes (带参数二维码)
+//
+// [NewTickets] on a 公众号 client creates codes whose scene comes back in the scan event:
+//
+//	tk, err := qrcode.NewTickets(mp).Temporary(ctx, qrcode.StrScene("bind_42"), 7*24*time.Hour)
+//	png, err := qrcode.PNG(tk.URL, 512) // render locally, or link tk.ImageURL() (showqrcode)
+//
+// Limits are checked before any request ([ErrInvalidExpiry], [ErrInvalidSceneID], [ErrInvalidScene]).
+// In the callback, [ParseScanEvent] turns both "subscribe with qrscene_…" (a new follower) and
+// "SCAN" (an existing follower) into one [ScanEvent]; a plain follow has no scene ([ScanEvent.IsScan]).
+// [Binder] packages the "scan to bind" pattern: Issue a code for an entity, Resolve the scan back to
+// it exactly once, with state in a wecom.TokenStore (memory, or Redis across replicas).
+//
 // # Errors
 //
 // Bad input returns an error matching one of [ErrEmptyContent], [ErrContentTooLong],
