@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -48,4 +49,15 @@ func ExampleStore_Lock() {
 	}
 	defer unlock(ctx) // releases only this holder's lock, never a later holder's
 	fmt.Println("building the report")
+}
+
+// A Store refuses to keep a value forever: a ttl ≤ 0 is an error before Redis is even asked (Redis
+// would otherwise store the token without expiry). This example runs without a server.
+func ExampleStore_Set() {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	defer rdb.Close()
+	store := redisstore.New(rdb, "myapp:")
+	err := store.Set(context.Background(), "token", "ACCESS_TOKEN", 0)
+	fmt.Println(errors.Is(err, wecom.ErrInvalidTTL))
+	// Output: true
 }
