@@ -254,16 +254,17 @@ func (c *Client) Records(ctx context.Context, docID, sheetID string, q *Query) i
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/99907
 func (c *Client) AddRecords(ctx context.Context, docID, sheetID string, recs []Record) ([]Record, error) {
-	return c.addRecordsLocked(ctx, docID, sheetID, keyTitle, recs)
+	return c.locked(ctx, docID, sheetID, func() ([]Record, error) { return c.addRecords(ctx, docID, sheetID, keyTitle, recs) })
 }
 
 // AddRecordsByFieldID is [Client.AddRecords] with Record.Values keyed by field id, which keeps
 // working when someone renames a column.
 func (c *Client) AddRecordsByFieldID(ctx context.Context, docID, sheetID string, recs []Record) ([]Record, error) {
-	return c.addRecordsLocked(ctx, docID, sheetID, keyID, recs)
+	return c.locked(ctx, docID, sheetID, func() ([]Record, error) { return c.addRecords(ctx, docID, sheetID, keyID, recs) })
 }
 
-func (c *Client) addRecordsLocked(ctx context.Context, docID, sheetID, keyType string, recs []Record) ([]Record, error) {
+// locked runs f holding the sheet's write lock (writes to one sheet are serialised per Client).
+func (c *Client) locked(ctx context.Context, docID, sheetID string, f func() ([]Record, error)) ([]Record, error) {
 	if err := checkIDs(docID, sheetID); err != nil {
 		return nil, err
 	}
@@ -272,7 +273,7 @@ func (c *Client) addRecordsLocked(ctx context.Context, docID, sheetID, keyType s
 		return nil, err
 	}
 	defer unlock()
-	return c.addRecords(ctx, docID, sheetID, keyType, recs)
+	return f()
 }
 
 // addRecords sends the batches; the caller holds the sheet's write lock.
@@ -321,24 +322,12 @@ func (e *responseError) Error() string {
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/99909
 func (c *Client) UpdateRecords(ctx context.Context, docID, sheetID string, recs []Record) ([]Record, error) {
-	return c.updateRecordsLocked(ctx, docID, sheetID, keyTitle, recs)
+	return c.locked(ctx, docID, sheetID, func() ([]Record, error) { return c.updateRecords(ctx, docID, sheetID, keyTitle, recs) })
 }
 
 // UpdateRecordsByFieldID is [Client.UpdateRecords] with Record.Values keyed by field id.
 func (c *Client) UpdateRecordsByFieldID(ctx context.Context, docID, sheetID string, recs []Record) ([]Record, error) {
-	return c.updateRecordsLocked(ctx, docID, sheetID, keyID, recs)
-}
-
-func (c *Client) updateRecordsLocked(ctx context.Context, docID, sheetID, keyType string, recs []Record) ([]Record, error) {
-	if err := checkIDs(docID, sheetID); err != nil {
-		return nil, err
-	}
-	unlock, err := c.locks.lock(ctx, sheetKey{docID, sheetID})
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	return c.updateRecords(ctx, docID, sheetID, keyType, recs)
+	return c.locked(ctx, docID, sheetID, func() ([]Record, error) { return c.updateRecords(ctx, docID, sheetID, keyID, recs) })
 }
 
 func (c *Client) updateRecords(ctx context.Context, docID, sheetID, keyType string, recs []Record) ([]Record, error) {
