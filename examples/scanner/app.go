@@ -39,6 +39,7 @@ type app struct {
 	shop     *shop.Service
 	repo     *sheetrepo.Repo
 	callback *wecom.CallbackHandler
+	chat     *chatQueue // runs the callback's chat messages, in order per member
 	notifier *notifier
 	docID    string
 }
@@ -89,12 +90,12 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		return io.ReadAll(io.LimitReader(f, shop.MaxPhotoBytes+1))
 	}, func(code string) string { return cfg.PublicURL + "/labels/" + url.PathEscape(code) },
 		func(u string) bool { return managers[u] })
-	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, chatHandler(d.wc, flow, d.log),
-		wecom.WithAsync(4, 256, 2*time.Minute))
+	chatQ := newChatQueue(chatRunner(d.wc, flow, d.log), 256, 2*time.Minute, d.log)
+	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, chatQ.handler())
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
-	w, err := web.New(web.Config{Shop: svc, Signer: signer, ShopName: cfg.ShopName, Logger: d.log,
+	w, err := web.New(web.Config{Shop: svc, Signer: signer, ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo,
 		User: func(r *http.Request) (web.User, bool) {
 			id, ok := oauth.IdentityFrom(r.Context())
 			if !ok || id.UserID == "" {
@@ -121,15 +122,15 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/logout", oauth.Logout(&oauth.MiddlewareOptions{Client: d.wc, SessionKey: cfg.SessionKey, LogoutRedirect: "/"}))
 	mux.Handle("/", oauth.Middleware(w, mo))
-	return &app{handler: mux, shop: svc, repo: repo, callback: cb, notifier: n, docID: d.docID}, nil
+	return &app{handler: mux, shop: svc, repo: repo, callback: cb, chat: chatQ, notifier: n, docID: d.docID}, nil
 }
 
-// chatHandler turns app-chat callbacks into the register-by-chat flow. It runs asynchronously (the
-// callback is acknowledged at once), so results go back with message/send.
-func chatHandler(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) wecom.MessageHandler {
-	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
+// chatRunner turns app-chat messages into the register-by-chat flow. It runs after the callback has
+// been acknowledged (see chatQueue), so results go back with message/send.
+func chatRunner(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) func(context.Context, *wecom.Message) {
+	return func(ctx context.Context, m *wecom.Message) {
 		if m.MsgType != wecom.MsgTypeText && m.MsgType != wecom.MsgTypeImage {
-			return nil, nil
+			return
 		}
 		reply, err := flow.Handle(ctx, chat.Message{MsgID: m.MsgID, From: m.FromUserName, Type: m.MsgType,
 			Content: m.Content, MediaID: m.MediaID, At: time.Unix(m.CreateTime, 0)})
@@ -138,11 +139,17 @@ func chatHandler(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) wecom.Mess
 			reply = "入库失败：" + errText(err) + "。请稍后重发 #。"
 		}
 		if reply == "" {
-			return nil, nil
+			return
 		}
-		_, err = wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{m.FromUserName}, Content: reply})
-		return nil, err
+		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{m.FromUserName}, Content: reply}); err != nil {
+			log.Warn("scanner: chat reply failed", "user", m.FromUserName, "err", err)
+		}
 	}
+}
+
+// shutdown finishes the queued chat messages.
+func (a *app) shutdown(ctx context.Context) error {
+	return a.chat.shutdown(ctx)
 }
 
 func errText(err error) string {

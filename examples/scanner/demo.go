@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
-	"strings"
 
-	"github.com/qiwei-go/qiwei/oauth"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
@@ -54,44 +51,24 @@ func startDemo(cfg *config, mux *http.ServeMux, base string, log *slog.Logger) (
 	return fake, nil
 }
 
-// demoRoutes adds the demo helpers: sign in as another member, and a chat simulator that sends
-// photos, a price and "#" to the app's callback through the fake, exactly as WeCom would.
+// demoRoutes adds the demo helpers: sign in as another member, and a chat simulator (demochat.go)
+// that sends photos, a price and "#" to the app's callback through the fake, exactly as WeCom would.
 func demoRoutes(mux *http.ServeMux, fake *wecomtest.Handler, cfg *config, log *slog.Logger) {
 	mux.HandleFunc("GET /demo/login-as", func(w http.ResponseWriter, r *http.Request) {
 		user := r.URL.Query().Get("user")
+		if !isDemoMember(user) {
+			http.Error(w, "未知成员 (unknown member)", http.StatusBadRequest)
+			return
+		}
 		if err := fake.SetCurrentUser(user); err != nil {
 			http.Error(w, "未知成员 (unknown member)", http.StatusBadRequest)
 			return
 		}
-		oauth.Logout(&oauth.MiddlewareOptions{SessionKey: cfg.SessionKey, LogoutRedirect: "/"}).ServeHTTP(w, r)
+		// The app's /logout ends the session and sends the browser home, where the fake signs in
+		// the new member.
+		http.Redirect(w, r, "/logout", http.StatusSeeOther)
 	})
-	mux.HandleFunc("POST /demo/chat", func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
-			return
-		}
-		user := r.PostForm.Get("user")
-		if user == "" {
-			user = "zhangsan"
-		}
-		ctx := r.Context()
-		var err error
-		if r.PostForm.Get("photo") == "1" {
-			_, err = fake.SendMessage(ctx, wecomtest.Message{From: user, Type: "image", Image: bagPhoto(demoBags[len(r.PostForm.Get("text"))%len(demoBags)].rgb, 0)})
-		}
-		for _, line := range strings.Split(r.PostForm.Get("text"), "\n") {
-			if line = strings.TrimSpace(line); line != "" && err == nil {
-				_, err = fake.SendMessage(ctx, wecomtest.Message{From: user, Type: "text", Content: line})
-			}
-		}
-		if err != nil {
-			log.Warn("demo chat", "err", err)
-			http.Error(w, "发送失败: "+err.Error(), http.StatusBadGateway)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true}`))
-	})
+	demoChatRoutes(mux, fake, log)
 }
 
 // demoClient is the WeCom client of the demo app, pointed at the fake.
@@ -108,4 +85,11 @@ func demoNames() map[string]string {
 	return m
 }
 
-var _ = context.Background
+func isDemoMember(userID string) bool {
+	for _, m := range demoMembers {
+		if m.UserID == userID {
+			return true
+		}
+	}
+	return false
+}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -28,6 +29,7 @@ import (
 	"github.com/qiwei-go/qiwei/smartsheet"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/redisstore"
+	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
 
 func main() {
@@ -43,17 +45,25 @@ func main() {
 	}
 }
 
-// run starts the app and serves until ctx ends. ready, when not nil, receives the base URL once the
-// app serves (tests).
+// run starts the app and serves until ctx ends, printing its URL to out.
 func run(ctx context.Context, addr, dataDir string, log *slog.Logger, out *os.File) error {
-	return serve(ctx, addr, dataDir, log, func(base string) {
+	return serve(ctx, addr, dataDir, log, func(in *instance) {
 		if out != nil {
-			fmt.Fprintf(out, "\n箱包库存已启动 · scanner is running: %s\n", base)
+			fmt.Fprintf(out, "\n箱包库存已启动 · scanner is running: %s\n", in.base)
 		}
 	})
 }
 
-func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready func(base string)) error {
+// instance is a running app, handed to serve's ready callback (the tests drive it).
+type instance struct {
+	base string             // e.g. http://127.0.0.1:8080
+	app  *app               // the assembled app
+	fake *wecomtest.Handler // the embedded fake WeCom (demo mode only)
+}
+
+// serve runs the app on addr with its state in dataDir until ctx ends. ready, when not nil, is
+// called once the app answers requests.
+func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready func(*instance)) error {
 	cfg, err := loadConfig(addr, dataDir)
 	if err != nil {
 		return err
@@ -84,6 +94,9 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 		_, _ = w.Write([]byte("ok"))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if serveDomainVerify(w, r, dataDir) {
+			return
+		}
 		h := appH.Load()
 		if h == nil {
 			http.Error(w, "正在启动，请稍候 (starting)", http.StatusServiceUnavailable)
@@ -95,6 +108,7 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 		WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	defer srv.Close() // on a start-up error too
 
 	d := deps{cfg: cfg, log: log, names: map[string]string{}}
 	var closers []func()
@@ -115,9 +129,9 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 		d.store = d.redis
 	}
 	newDoc := false
+	var fake *wecomtest.Handler
 	if cfg.Demo {
-		fake, err := startDemo(cfg, mux, base, log)
-		if err != nil {
+		if fake, err = startDemo(cfg, mux, base, log); err != nil {
 			return err
 		}
 		closers = append(closers, func() { _ = fake.Close() })
@@ -140,6 +154,11 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 	if err != nil {
 		return err
 	}
+	if cfg.Demo {
+		// The fake's HTML view of the smart sheet, to see what the app wrote.
+		sheet := fakePrefix + "/wecomtest/doc/" + url.PathEscape(a.docID)
+		mux.Handle("GET /demo/sheet", http.RedirectHandler(sheet, http.StatusFound))
+	}
 	if cfg.Demo && newDoc {
 		log.Info("scanner: seeding demo data (first start)")
 		bags, sales, err := seedDemo(ctx, a.repo, time.Now().In(cst))
@@ -157,7 +176,7 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 	appH.Store(&a.handler)
 	log.Info("scanner: ready", "url", base, "mode", map[bool]string{true: "demo", false: "real"}[cfg.Demo], "doc", a.docID)
 	if ready != nil {
-		ready(base)
+		ready(&instance{base: base, app: a, fake: fake})
 	}
 	select {
 	case <-ctx.Done():
@@ -166,8 +185,9 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 	}
 	shut, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
+	// Finish queued chat messages first: in demo mode their replies go to the fake on this server.
+	_ = a.shutdown(shut)
 	_ = srv.Shutdown(shut)
-	_ = a.callback.Shutdown(shut)
 	return nil
 }
 

@@ -58,6 +58,9 @@ func New(s *shop.Service, download Downloader, links func(code string) string, i
 
 const maxPhotos = 9
 
+// cst is the shop's clock (China Standard Time) for default names.
+var cst = time.FixedZone("CST", 8*3600)
+
 var priceRE = regexp.MustCompile(`^(?:价格|售价|price)?\s*[:：]?\s*[¥￥]?\s*(\d{1,8}(?:\.\d{1,2})?)\s*(?:元)?$`)
 
 // Handle applies one message and returns the reply text ("" for none).
@@ -107,7 +110,11 @@ func (f *Flow) Handle(ctx context.Context, m Message) (string, error) {
 		d := f.draft(m.From)
 		f.mu.Lock()
 		d.name = text
+		priced := d.price > 0
 		f.mu.Unlock()
+		if priced {
+			return "名称「" + text + "」已记录。发送 # 完成入库。", nil
+		}
 		return "名称「" + text + "」已记录。发送价格和 # 完成入库。", nil
 	}
 	return help, nil
@@ -147,7 +154,7 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 	}
 	in := shop.NewProduct{Name: cp.name, Price: cp.price, Stock: 1, RequestID: "chat-" + safeID(m.MsgID)}
 	if in.Name == "" {
-		in.Name = "新品 " + f.now().Format("0102-1504")
+		in.Name = "新品 " + f.now().In(cst).Format("0102-1504")
 	}
 	if len(cp.photos) > 0 && f.download != nil {
 		img, err := f.download(ctx, cp.photos[0])

@@ -30,7 +30,7 @@ func TestChatRegistration(t *testing.T) {
 	assert.Contains(t, say("image", "", "M1", "2"), "第 1 张")
 	assert.Contains(t, say("image", "", "M2", "3"), "第 2 张")
 	assert.Contains(t, say("text", "1299", "", "4"), "1299.00")
-	assert.Contains(t, say("text", "焦糖色托特包", "", "5"), "焦糖色托特包")
+	assert.Contains(t, say("text", "焦糖色托特包", "", "5"), "名称「焦糖色托特包」已记录。发送 # 完成入库。")
 	reply := say("text", "#", "", "6")
 	assert.Contains(t, reply, "编码 BAG")
 	assert.Contains(t, reply, "https://shop.example/labels/BAG")

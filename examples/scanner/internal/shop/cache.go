@@ -5,14 +5,16 @@ import (
 	"time"
 )
 
-// productCache keeps products by code and the full list for a short time, so that a warm scan costs
-// no storage call. Every write through the service invalidates it.
+// productCache keeps products by code, the full list and each product's latest ledger rows for a
+// short time, so that a warm scan costs no storage call. Every write through the service updates or
+// invalidates it.
 type productCache struct {
 	ttl time.Duration
 	now func() time.Time
 
 	mu     sync.RWMutex
 	byCode map[string]cached
+	moves  map[string]cachedMoves // latest ledger rows per code, newest first
 	list   []Product
 	listAt time.Time
 	gen    uint64 // bumped on every invalidation; fills from older generations are dropped
@@ -23,8 +25,36 @@ type cached struct {
 	at time.Time
 }
 
+type cachedMoves struct {
+	ms []Movement
+	at time.Time
+}
+
+// movesCached is how many of a product's latest ledger rows the cache keeps.
+const movesCached = 50
+
 func newProductCache(ttl time.Duration, now func() time.Time) *productCache {
-	return &productCache{ttl: ttl, now: now, byCode: map[string]cached{}}
+	return &productCache{ttl: ttl, now: now, byCode: map[string]cached{}, moves: map[string]cachedMoves{}}
+}
+
+// getMoves returns the cached latest ledger rows of code (at most movesCached, newest first).
+func (c *productCache) getMoves(code string) ([]Movement, bool) {
+	c.mu.RLock()
+	e, ok := c.moves[code]
+	c.mu.RUnlock()
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return nil, false
+	}
+	return e.ms, true
+}
+
+// putMoves stores code's latest ledger rows if no invalidation happened since gen was read.
+func (c *productCache) putMoves(code string, ms []Movement, gen uint64) {
+	c.mu.Lock()
+	if gen == c.gen {
+		c.moves[code] = cachedMoves{ms: ms, at: c.now()}
+	}
+	c.mu.Unlock()
 }
 
 func (c *productCache) get(code string) (Product, bool) {
@@ -77,6 +107,7 @@ func (c *productCache) putList(ps []Product, gen uint64) {
 func (c *productCache) invalidate(code string) {
 	c.mu.Lock()
 	delete(c.byCode, code)
+	delete(c.moves, code)
 	c.list = nil
 	c.gen++
 	c.mu.Unlock()
@@ -87,6 +118,7 @@ func (c *productCache) store(p Product) {
 	c.mu.Lock()
 	c.gen++
 	c.list = nil
+	delete(c.moves, p.Code)
 	c.byCode[p.Code] = cached{p: p, at: c.now()}
 	c.mu.Unlock()
 }

@@ -116,6 +116,9 @@ func (r *MemRepo) HasMovement(_ context.Context, id string, _ time.Time) (bool, 
 func (r *MemRepo) Movements(_ context.Context, code string, limit int) ([]Movement, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if err := r.hit("Movements"); err != nil {
+		return nil, err
+	}
 	var out []Movement
 	for i := len(r.moves) - 1; i >= 0; i-- {
 		if r.moves[i].Code == code {

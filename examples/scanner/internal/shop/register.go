@@ -87,34 +87,48 @@ func (s *Service) Register(ctx context.Context, a Actor, in NewProduct) (*Produc
 	}
 	defer unlock()
 	now := s.now()
-	if in.RequestID != "" {
-		if len(in.RequestID) > 64 || !isToken(in.RequestID) {
-			return nil, invalid("request_id", "须为 1–64 位字母数字")
+	if in.RequestID != "" && (len(in.RequestID) > 64 || !isToken(in.RequestID)) {
+		return nil, invalid("request_id", "须为 1–64 位字母数字")
+	}
+	// The recent ledger tells a retried registration (its opening row carries the request ID) and
+	// the codes of registrations whose product row was never written.
+	recent, err := s.repo.MovementsSince(ctx, now.AddDate(0, 0, -2))
+	if err != nil {
+		return nil, err
+	}
+	var resume *Movement // this request's opening row, written by an earlier try
+	for i, m := range recent {
+		if in.RequestID != "" && m.ID == in.RequestID && m.Kind == MoveRegister {
+			resume = &recent[i]
 		}
-		ms, err := s.repo.MovementsSince(ctx, now.AddDate(0, 0, -2))
-		if err != nil {
-			return nil, err
+	}
+	if resume != nil {
+		p, err := s.repo.Product(ctx, resume.Code)
+		if !errors.Is(err, ErrNotFound) {
+			return p, err // done before (or a storage error)
 		}
-		for _, m := range ms {
-			if m.ID == in.RequestID && m.Kind == MoveRegister {
-				return s.repo.Product(ctx, m.Code)
-			}
-		}
+		// The ledger row was written, the product row was not: finish with the same code.
+		in.Code, in.Stock = resume.Code, resume.Qty
 	}
 	all, err := s.repo.Products(ctx)
 	if err != nil {
 		return nil, err
 	}
 	code := in.Code
-	if code == "" {
-		codes := make([]string, len(all))
-		for i, p := range all {
-			codes[i] = p.Code
+	switch {
+	case resume != nil:
+	case code == "":
+		codes := make([]string, 0, len(all)+len(recent))
+		for _, p := range all {
+			codes = append(codes, p.Code)
+		}
+		for _, m := range recent {
+			codes = append(codes, m.Code) // never reuse the code of an unfinished registration
 		}
 		if code, err = s.codes.Next(now, codes); err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		for _, p := range all {
 			if p.Code == code {
 				return nil, ErrCodeTaken
@@ -135,7 +149,9 @@ func (s *Service) Register(ctx context.Context, a Actor, in NewProduct) (*Produc
 		Price: in.Price, Floor: in.Floor, Cost: in.Cost, Stock: in.Stock, Location: in.Location,
 		PhotoURL: photo, CreatedAt: now, UpdatedAt: now}
 	p.Status = p.statusFor(p.Stock)
-	if in.Stock > 0 {
+	if resume == nil {
+		// Ledger first, also for an opening stock of 0: the row makes a retry with the same
+		// request ID find this registration instead of creating a second bag.
 		id := in.RequestID
 		if id == "" {
 			id = NewID(now)

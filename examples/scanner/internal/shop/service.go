@@ -101,9 +101,29 @@ func (s *Service) Products(ctx context.Context) ([]Product, error) {
 	return ps, nil
 }
 
-// Movements returns the latest ledger rows of a product.
+// Movements returns the latest ledger rows of a product, newest first, at most limit (0 = all).
+// Up to 50 rows come from the cache when warm.
 func (s *Service) Movements(ctx context.Context, code string, limit int) ([]Movement, error) {
-	return s.repo.Movements(ctx, NormalizeCode(code), limit)
+	code = NormalizeCode(code)
+	if code == "" {
+		return nil, nil
+	}
+	if limit <= 0 || limit > movesCached {
+		return s.repo.Movements(ctx, code, limit)
+	}
+	ms, ok := s.cache.getMoves(code)
+	if !ok {
+		gen := s.cache.generation()
+		var err error
+		if ms, err = s.repo.Movements(ctx, code, movesCached); err != nil {
+			return nil, err
+		}
+		s.cache.putMoves(code, ms, gen)
+	}
+	if len(ms) > limit {
+		ms = ms[:limit]
+	}
+	return append([]Movement(nil), ms...), nil
 }
 
 // SellInput is a sale request.
@@ -127,7 +147,7 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 		return nil, invalid("note", "备注最多 200 字")
 	}
 	var res *SellResult
-	err := s.change(ctx, code, in.RequestID, func(p *Product, id string, now time.Time) (*Movement, error) {
+	p, err := s.change(ctx, code, in.RequestID, func(p *Product, id string, now time.Time) (*Movement, error) {
 		if p.Status == StatusInactive {
 			return nil, ErrInactive
 		}
@@ -158,10 +178,7 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.Product(ctx, code)
-	if err != nil {
-		return nil, err
-	}
+	// The product as this sale left it (a later sale in another request may already have changed it).
 	res.Product = *p
 	return res, nil
 }
@@ -194,7 +211,7 @@ func (s *Service) Adjust(ctx context.Context, a Actor, code string, counted int,
 
 func (s *Service) simpleChange(ctx context.Context, a Actor, code, requestID string,
 	f func(p *Product) (MoveKind, int, string, error)) (*Product, error) {
-	err := s.change(ctx, code, requestID, func(p *Product, id string, now time.Time) (*Movement, error) {
+	p, err := s.change(ctx, code, requestID, func(p *Product, id string, now time.Time) (*Movement, error) {
 		kind, qty, reason, err := f(p)
 		if err != nil {
 			return nil, err
@@ -204,75 +221,88 @@ func (s *Service) simpleChange(ctx context.Context, a Actor, code, requestID str
 		}
 		return &Movement{ID: id, Code: p.Code, Kind: kind, Qty: qty, Reason: strings.TrimSpace(reason), Actor: a.UserID, At: now}, nil
 	}, nil)
-	if err != nil && !errors.Is(err, errReplay) {
+	if errors.Is(err, errReplay) {
+		return s.Product(ctx, code)
+	}
+	if err != nil {
 		return nil, err
 	}
-	return s.Product(ctx, code)
+	return p, nil
 }
 
 var errReplay = errors.New("shop: request already applied")
 
 // change runs one stock change under the bag's lock: read fresh, decide, dependent rows (before),
 // ledger row, product update. A failed product update leaves the product marked dirty; the next change (or
-// Reconcile) repairs its stock from the ledger.
+// Reconcile) repairs its stock from the ledger. It returns the product as the change left it.
 func (s *Service) change(ctx context.Context, code, requestID string,
 	decide func(p *Product, id string, now time.Time) (*Movement, error),
-	before func(ctx context.Context, p *Product, m *Movement) error) error {
+	before func(ctx context.Context, p *Product, m *Movement) error) (*Product, error) {
 	code = NormalizeCode(code)
 	if code == "" {
-		return ErrNotFound
+		return nil, ErrNotFound
 	}
 	unlock, err := s.locks.Lock(ctx, "bag:"+code)
 	if err != nil {
-		return fmt.Errorf("shop: lock %s: %w", code, err)
+		return nil, fmt.Errorf("shop: lock %s: %w", code, err)
 	}
 	defer unlock()
 	now := s.now()
 	id := requestID
 	if id != "" {
 		if len(id) > 64 || !isToken(id) {
-			return invalid("request_id", "须为 1–64 位字母数字")
+			return nil, invalid("request_id", "须为 1–64 位字母数字")
 		}
 		done, err := s.repo.HasMovement(ctx, id, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if done {
-			return errReplay
+			// A retry of a change whose product write failed: repair the stock before answering.
+			if s.isDirty(code) {
+				p, err := s.repo.Product(ctx, code)
+				if err == nil {
+					err = s.repairLocked(ctx, p)
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+			return nil, errReplay
 		}
 	} else {
 		id = NewID(now)
 	}
 	p, err := s.repo.Product(ctx, code)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if s.isDirty(code) {
 		if err := s.repairLocked(ctx, p); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	m, err := decide(p, id, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if m.Qty == 0 && m.Kind != MoveAdjust {
-		return invalid("qty", "数量不能为 0")
+		return nil, invalid("qty", "数量不能为 0")
 	}
 	if p.Stock+m.Qty < 0 {
-		return ErrSoldOut
+		return nil, ErrSoldOut
 	}
 	m.Balance = p.Stock + m.Qty
 	// A sale row is written before its ledger row: a sale whose ledger row is missing (the ledger
 	// write failed) is ignored by the reports and rewritten by a retry with the same request ID.
 	if before != nil {
 		if err := before(ctx, p, m); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := s.repo.AddMovement(ctx, m); err != nil {
 		s.markDirty(code) // the row may have been written before the error: re-check on next change
-		return err
+		return nil, err
 	}
 	p.Stock = m.Balance
 	p.Status = p.statusFor(p.Stock)
@@ -280,13 +310,13 @@ func (s *Service) change(ctx context.Context, code, requestID string,
 	if err := s.repo.UpdateProduct(ctx, p); err != nil {
 		s.markDirty(code)
 		s.cache.invalidate(code)
-		return err
+		return nil, err
 	}
 	s.cache.store(*p)
 	if m.Qty < 0 && p.Stock <= s.hooks.LowStockAt && s.hooks.LowStock != nil {
 		s.hooks.LowStock(*p)
 	}
-	return nil
+	return p, nil
 }
 
 func (s *Service) isDirty(code string) bool {

@@ -127,7 +127,9 @@ func TestRestockAndAdjust(t *testing.T) {
 	assert.Equal(t, 2, r.LedgerSum(p.Code))
 	ms, err := s.Movements(t.Context(), p.Code, 10)
 	require.NoError(t, err)
-	require.Len(t, ms, 2)
+	require.Len(t, ms, 3, "opening row (qty 0), restock, count")
+	assert.Equal(t, MoveRegister, ms[2].Kind)
+	assert.Equal(t, 0, ms[2].Qty)
 	assert.Equal(t, MoveAdjust, ms[0].Kind)
 	assert.Equal(t, -2, ms[0].Qty)
 	assert.Equal(t, "zhangsan", ms[0].Actor)
@@ -230,4 +232,85 @@ func TestCodeGen(t *testing.T) {
 		_, err := NewCodeGen(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestWarmMovementsCostNoRepoCall(t *testing.T) {
+	s, r := newTestService(t)
+	p := register(t, s, 3)
+	ms, err := s.Movements(t.Context(), p.Code, 10)
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	before := r.Calls["Movements"]
+	for range 5 {
+		ms, err = s.Movements(t.Context(), p.Code, 10)
+		require.NoError(t, err)
+		require.Len(t, ms, 1)
+	}
+	assert.Equal(t, before, r.Calls["Movements"], "warm reads come from the cache")
+	ms[0].Qty = 99 // callers get their own copy
+	_, err = s.Sell(t.Context(), staff, p.Code, SellInput{})
+	require.NoError(t, err)
+	ms, err = s.Movements(t.Context(), p.Code, 10)
+	require.NoError(t, err)
+	require.Len(t, ms, 2, "a change drops the cached rows")
+	assert.Equal(t, MoveSell, ms[0].Kind)
+	assert.Equal(t, 3, ms[1].Qty)
+}
+
+func TestSellReturnsTheStockItLeft(t *testing.T) {
+	s, _ := newTestService(t)
+	p := register(t, s, 20)
+	var wg sync.WaitGroup
+	seen := make(chan int, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := s.Sell(context.Background(), staff, p.Code, SellInput{})
+			if assert.NoError(t, err) {
+				seen <- res.Product.Stock
+			}
+		}()
+	}
+	wg.Wait()
+	close(seen)
+	got := map[int]bool{}
+	for n := range seen {
+		assert.False(t, got[n], "two sales report stock %d", n)
+		got[n] = true
+	}
+	assert.Len(t, got, 20, "each sale reports the stock it left: 19, 18, …, 0")
+}
+
+func TestRegisterRetryAfterFailedProductWrite(t *testing.T) {
+	s, r := newTestService(t)
+	r.Fail = func(op string) error {
+		if op == "CreateProduct" {
+			return errors.New("timeout")
+		}
+		return nil
+	}
+	in := NewProduct{Name: "托特包", Price: Yuan(899), Stock: 2, RequestID: "form-1"}
+	_, err := s.Register(t.Context(), manager, in)
+	require.Error(t, err)
+	r.Fail = nil
+
+	// Another registration must not take the code of the unfinished one.
+	other, err := s.Register(t.Context(), manager, NewProduct{Name: "钱包", Price: Yuan(199), Stock: 1})
+	require.NoError(t, err)
+	assert.Equal(t, "BAG20250308002", other.Code)
+
+	// The retry with the same request ID finishes the first registration, once.
+	for range 2 {
+		p, err := s.Register(t.Context(), manager, in)
+		require.NoError(t, err)
+		assert.Equal(t, "BAG20250308001", p.Code)
+		assert.Equal(t, 2, p.Stock)
+	}
+	ps, _ := r.Products(t.Context())
+	assert.Len(t, ps, 2)
+	assert.Equal(t, 2, r.LedgerSum("BAG20250308001"))
+	fixed, err := s.Reconcile(t.Context())
+	require.NoError(t, err)
+	assert.Empty(t, fixed)
 }

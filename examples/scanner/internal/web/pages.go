@@ -50,13 +50,15 @@ type pageData struct {
 	Title string
 	User  User
 	Path  string
+	Demo  bool
 	Data  any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, u User, name, title string, data any) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	return s.pages.ExecuteTemplate(w, name, pageData{Shop: s.cfg.ShopName, Title: title, User: u, Path: r.URL.Path, Data: data})
+	return s.pages.ExecuteTemplate(w, name, pageData{Shop: s.cfg.ShopName, Title: title, User: u, Path: r.URL.Path,
+		Demo: s.cfg.Demo, Data: data})
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {

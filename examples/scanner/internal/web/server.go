@@ -49,6 +49,8 @@ type Config struct {
 	// CorpID and AgentID are given to the page for ww.register.
 	CorpID  string
 	AgentID int64
+	// Demo shows the demo-mode links (switch member, try chat registration) in the page footer.
+	Demo bool
 	// Callback, when set, is mounted at /wecom/callback (the app's message callback).
 	Callback http.Handler
 	Logger   *slog.Logger

@@ -138,8 +138,9 @@
           tb.textContent = '';
           j.movements.slice(0, 10).forEach(function (m) {
             var tr = document.createElement('tr');
-            var at = new Date(m.at);
-            [at.toLocaleString('zh-CN', { hour12: false }), m.kind + (m.reason ? ' ' + m.reason : ''), (m.qty > 0 ? '+' : '') + m.qty, m.balance, m.actor]
+            // The shop's clock (UTC+8), formatted as the server renders it: 2006-01-02 15:04.
+            var at = new Date(Date.parse(m.at) + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
+            [at, m.kind + (m.reason && m.reason !== m.kind ? ' ' + m.reason : ''), (m.qty > 0 ? '+' : '') + m.qty, m.balance, m.actor]
               .forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
             tb.appendChild(tr);
           });
