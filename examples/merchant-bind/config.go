@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// config is the app's configuration: flags plus environment.
+type config struct {
+	Addr, DataDir string
+	Demo          bool
+
+	AppID, AppSecret   string // WECHAT_APP_ID, WECHAT_APP_SECRET
+	Token, AESKey      string // WECHAT_TOKEN, WECHAT_AES_KEY (optional: safe mode)
+	PublicURL          string // PUBLIC_URL, e.g. https://bind.example.com
+	RedisURL           string // REDIS_URL (optional)
+	DatabaseURL        string // DATABASE_URL (optional; default SQLite under DataDir)
+	WelcomeTemplateID  string // WELCOME_TEMPLATE_ID (optional)
+	NotifyTemplateID   string // NOTIFY_TEMPLATE_ID (optional)
+	FieldMap           map[string]string
+	CodeTTL            time.Duration // BIND_CODE_TTL (optional, default 720h)
+	APIToken           string        // ADMIN_API_TOKEN (optional)
+	SessionKey         string        // SESSION_KEY (optional; default generated and kept in the database)
+	AdminUser, AdminPW string        // ADMIN_USERNAME, ADMIN_PASSWORD: the first admin in real mode
+	AccountName        string        // WECHAT_ACCOUNT_NAME, shown in the header
+}
+
+// loadConfig reads the environment through getenv. Demo mode is on when none of WECHAT_APP_ID,
+// WECHAT_APP_SECRET and WECHAT_TOKEN is set.
+func loadConfig(getenv func(string) string, addr, dataDir string) (*config, error) {
+	c := &config{Addr: addr, DataDir: dataDir,
+		AppID: getenv("WECHAT_APP_ID"), AppSecret: getenv("WECHAT_APP_SECRET"), Token: getenv("WECHAT_TOKEN"),
+		AESKey: getenv("WECHAT_AES_KEY"), PublicURL: strings.TrimRight(getenv("PUBLIC_URL"), "/"),
+		RedisURL: getenv("REDIS_URL"), DatabaseURL: getenv("DATABASE_URL"),
+		WelcomeTemplateID: getenv("WELCOME_TEMPLATE_ID"), NotifyTemplateID: getenv("NOTIFY_TEMPLATE_ID"),
+		APIToken: getenv("ADMIN_API_TOKEN"), SessionKey: getenv("SESSION_KEY"),
+		AdminUser: getenv("ADMIN_USERNAME"), AdminPW: getenv("ADMIN_PASSWORD"), AccountName: getenv("WECHAT_ACCOUNT_NAME")}
+	c.Demo = c.AppID == "" && c.AppSecret == "" && c.Token == ""
+	if c.AdminUser == "" {
+		c.AdminUser = "admin"
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = filepath.Join(dataDir, "merchant-bind.db")
+	}
+	var err error
+	if c.FieldMap, err = parseFieldMap(getenv("TEMPLATE_FIELDS")); err != nil {
+		return nil, err
+	}
+	if v := getenv("BIND_CODE_TTL"); v != "" {
+		if c.CodeTTL, err = time.ParseDuration(v); err != nil || c.CodeTTL < time.Minute || c.CodeTTL > 720*time.Hour {
+			return nil, errors.New("BIND_CODE_TTL must be a duration between 1m and 720h (30 days)")
+		}
+	}
+	if c.APIToken != "" && len(c.APIToken) < 16 {
+		return nil, errors.New("ADMIN_API_TOKEN must be at least 16 characters")
+	}
+	if c.SessionKey != "" && len(c.SessionKey) < 32 {
+		return nil, errors.New("SESSION_KEY must be at least 32 characters")
+	}
+	if c.Demo {
+		return c, nil
+	}
+	var missing []string
+	for _, kv := range [][2]string{{"WECHAT_APP_ID", c.AppID}, {"WECHAT_APP_SECRET", c.AppSecret}, {"WECHAT_TOKEN", c.Token}, {"PUBLIC_URL", c.PublicURL}} {
+		if kv[1] == "" {
+			missing = append(missing, kv[0])
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("real mode needs %s (unset every WECHAT_* variable for the demo)", strings.Join(missing, ", "))
+	}
+	if c.AESKey != "" && len(c.AESKey) != 43 {
+		return nil, errors.New("WECHAT_AES_KEY (EncodingAESKey) must be 43 characters")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("PUBLIC_URL must be an absolute http(s) URL")
+	}
+	if c.AccountName == "" {
+		c.AccountName = c.AppID
+	}
+	return c, nil
+}
+
+// parseFieldMap reads TEMPLATE_FIELDS, e.g. "merchant=thing1,time=time2,content=thing3".
+func parseFieldMap(s string) (map[string]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("TEMPLATE_FIELDS: %q is not key=field", part)
+		}
+		m[k] = v
+	}
+	return m, nil
+}

@@ -1,0 +1,46 @@
+package bind
+
+import (
+	"context"
+
+	"github.com/qiwei-go/qiwei/qrcode"
+	"github.com/qiwei-go/qiwei/wecom"
+)
+
+// FollowReply answers a plain follow (subscribe without a binding code).
+const FollowReply = "欢迎关注！商户请扫描管理员提供的绑定二维码，完成微信绑定后即可接收通知。"
+
+// HandleMessage is the [wecom.MessageHandler] of the 公众号 callback: subscribe with qrscene_ and
+// SCAN bind (with a passive text reply), unsubscribe unbinds, everything else is acknowledged
+// without a reply. A database failure returns an error, so the delivery is answered 500 and
+// WeChat's retry is processed again.
+func (s *Service) HandleMessage(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
+	if !m.IsEvent() {
+		return nil, nil
+	}
+	switch m.Event {
+	case wecom.EventSubscribe, wecom.EventScan:
+		ev, err := qrcode.ParseScanEvent(m.Raw)
+		if err != nil {
+			s.cfg.Log.Info("merchant-bind: unreadable scan event", "event", m.Event, "err", err)
+			return nil, nil
+		}
+		if !ev.IsScan() {
+			return wecom.TextReply{Content: FollowReply}, nil
+		}
+		res, err := s.Scan(ctx, ev)
+		if err != nil {
+			return nil, err
+		}
+		if res.Outcome == NotOurs {
+			if ev.NewFollower {
+				return wecom.TextReply{Content: FollowReply}, nil
+			}
+			return nil, nil
+		}
+		return wecom.TextReply{Content: res.Reply()}, nil
+	case wecom.EventUnsubscribe:
+		return nil, s.Unsubscribe(ctx, m.FromUserName)
+	}
+	return nil, nil
+}
