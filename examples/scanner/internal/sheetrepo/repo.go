@@ -319,7 +319,13 @@ func eachYear[T any](ctx context.Context, r *Repo, prefix string, since time.Tim
 		if t == nil {
 			continue
 		}
-		for row, err := range t.All(ctx) {
+		rows := t.All(ctx)
+		if y == from && !since.IsZero() {
+			// Only the first year is filtered server-side, by day and from the day before, so the
+			// filter's day semantics can only widen the result; callers still compare exact times.
+			rows = t.Find(ctx, smartsheet.Where("时间", smartsheet.GreaterOrEqual, since.In(cst).AddDate(0, 0, -1)))
+		}
+		for row, err := range rows {
 			if err != nil {
 				return err
 			}

@@ -111,3 +111,29 @@ func TestServiceOnTheSheet(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, fixed)
 }
+
+// MovementsSince filters the first year on the server by day (widened by one day) and then by the
+// exact time: rows just before since are left out, rows at since and later are kept, and older
+// rows do not come back at all.
+func TestMovementsSinceWindow(t *testing.T) {
+	r, _, _ := newRepo(t)
+	ctx := t.Context()
+	now := time.Now().In(cst).Truncate(time.Millisecond) // cells keep milliseconds
+	since := now.Add(-48 * time.Hour)
+	ages := map[string]time.Duration{"old": 20 * 24 * time.Hour, "before": 48*time.Hour + time.Minute,
+		"at": 48 * time.Hour, "recent": time.Hour}
+	for id, age := range ages {
+		at := now.Add(-age)
+		if at.Year() != now.Year() {
+			t.Skip("window crosses a year boundary today")
+		}
+		require.NoError(t, r.AddMovement(ctx, &shop.Movement{ID: id, Code: "BAG1", Kind: shop.MoveRestock, Qty: 1, At: at}))
+	}
+	ms, err := r.MovementsSince(ctx, since)
+	require.NoError(t, err)
+	var got []string
+	for _, m := range ms {
+		got = append(got, m.ID)
+	}
+	assert.ElementsMatch(t, []string{"at", "recent"}, got)
+}
