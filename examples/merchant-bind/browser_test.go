@@ -1,11 +1,7 @@
 package main
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/internal/browsertest"
 	"github.com/qiwei-go/qiwei/internal/testsvc"
 )
 
@@ -28,45 +25,14 @@ func awaitPromise(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.
 // and copy links, and 模拟扫码, which runs the whole chain through the embedded fake 公众号.
 // Screenshots go to testdata/screens.
 func TestBrowser(t *testing.T) {
-	path, flags := testsvc.Chromium(t)
+	testsvc.Chromium(t) // skip before starting the app when there is no browser
 	base, banner, _ := startDemoApp(t, t.TempDir())
 	password := regexp.MustCompile(`admin / ([0-9a-f]{12})`).FindStringSubmatch(banner)
 	require.NotNil(t, password, banner)
 
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
-	for _, f := range flags {
-		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		if ok {
-			opts = append(opts, chromedp.Flag(name, value))
-		} else {
-			opts = append(opts, chromedp.Flag(name, true))
-		}
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	// chromedp v0.14 reports CDP events it does not know (the <dialog> top layer) as errors; ignore those.
-	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(func(format string, args ...any) {
-		if !strings.HasPrefix(format, "unhandled") {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}))
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	dir := screensDir
-	if err := os.MkdirAll(dir, 0o755); err != nil { // a read-only checkout
-		t.Logf("screenshots go to a temporary directory: %v", err)
-		dir = t.TempDir()
-	}
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var png []byte
-			if err := chromedp.CaptureScreenshot(&png).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name), png, 0o644)
-		})
-	}
+	ctx := browsertest.New(t, 90*time.Second)
+	dir := browsertest.ScreensDir(t, screensDir)
+	shot := func(name string) chromedp.Action { return browsertest.Shot(dir, name) }
 	poll := func(expr string) chromedp.Action {
 		return chromedp.Poll(expr, nil, chromedp.WithPollingTimeout(15*time.Second))
 	}

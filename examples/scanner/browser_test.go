@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/internal/browsertest"
 	"github.com/qiwei-go/qiwei/internal/testsvc"
 )
 
@@ -23,7 +23,7 @@ const screensDir = "testdata/screens"
 // TestBrowser uses the app in headless Chromium on a phone-sized screen: the product page (sell
 // through the dialog), the home list and the stats page. Screenshots go to testdata/screens.
 func TestBrowser(t *testing.T) {
-	path, flags := testsvc.Chromium(t)
+	testsvc.Chromium(t) // skip before starting the app when there is no browser
 	in := startDemoApp(t)
 	mgr := newBrowser(t, in.base)
 	mgr.login(t, "/")
@@ -32,40 +32,9 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, http.StatusCreated, st, m)
 	code := m["code"].(string)
 
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
-	for _, f := range flags {
-		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		if ok {
-			opts = append(opts, chromedp.Flag(name, value))
-		} else {
-			opts = append(opts, chromedp.Flag(name, true))
-		}
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	// chromedp v0.14 reports CDP events it does not know (the <dialog> top layer) as errors; ignore those.
-	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(func(format string, args ...any) {
-		if !strings.HasPrefix(format, "unhandled") {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}))
-	defer cancelTab()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	dir := screensDir
-	if err := os.MkdirAll(dir, 0o755); err != nil { // a read-only checkout
-		t.Logf("screenshots go to a temporary directory: %v", err)
-		dir = t.TempDir()
-	}
-	shot := func(name string) chromedp.Action {
-		return chromedp.ActionFunc(func(ctx context.Context) error {
-			var png []byte
-			if err := chromedp.CaptureScreenshot(&png).Do(ctx); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dir, name), png, 0o644)
-		})
-	}
+	ctx := browsertest.New(t, 90*time.Second)
+	dir := browsertest.ScreensDir(t, screensDir)
+	shot := func(name string) chromedp.Action { return browsertest.Shot(dir, name) }
 
 	// A phone: 390×844 CSS pixels at device scale 1 (small screenshots), mobile and touch.
 	// The first navigation goes through the login chain (the fake approves 张三 at once).

@@ -1,0 +1,64 @@
+// Package browsertest starts headless Chromium through chromedp for the apps' real-browser tests
+// and saves screenshots for review. A missing Chromium skips the test (or fails it under
+// QIWEI_REQUIRE_SERVICES=1), see testsvc.Chromium.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/qiwei-go/qiwei/internal/testsvc"
+)
+
+// New returns a chromedp tab context, bounded by timeout, on a fresh headless Chromium that is shut
+// down when the test ends.
+func New(t *testing.T, timeout time.Duration) context.Context {
+	t.Helper()
+	path, flags := testsvc.Chromium(t)
+	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
+	for _, f := range flags {
+		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+		if ok {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(name, true))
+		}
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	// chromedp v0.14 reports CDP events it does not know (the <dialog> top layer) as errors; ignore those.
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithErrorf(func(format string, args ...any) {
+		if !strings.HasPrefix(format, "unhandled") {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}))
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	return ctx
+}
+
+// ScreensDir returns dir, created if needed, or a temporary directory on a read-only checkout.
+func ScreensDir(t *testing.T, dir string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("screenshots go to a temporary directory: %v", err)
+		return t.TempDir()
+	}
+	return dir
+}
+
+// Shot is an action that saves a screenshot of the viewport as dir/name.
+func Shot(dir, name string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		var png []byte
+		if err := chromedp.CaptureScreenshot(&png).Do(ctx); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name), png, 0o644)
+	})
+}
