@@ -42,9 +42,17 @@ func New(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
-// ScreensDir returns dir, created if needed, or a temporary directory on a read-only checkout.
+// ScreensEnv, set to 1, makes the browser tests refresh the committed screenshots for review;
+// otherwise they go to a temporary directory so that a test run leaves the tree clean.
+const ScreensEnv = "QIWEI_SCREENS"
+
+// ScreensDir returns dir (created if needed) when QIWEI_SCREENS=1, else a temporary directory; also
+// a temporary one on a read-only checkout.
 func ScreensDir(t *testing.T, dir string) string {
 	t.Helper()
+	if os.Getenv(ScreensEnv) != "1" {
+		return t.TempDir()
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Logf("screenshots go to a temporary directory: %v", err)
 		return t.TempDir()
