@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	gzqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/qrcode"
@@ -191,4 +193,42 @@ func TestImportCSVIsIdempotent(t *testing.T) {
 	ps, err := e.repo.Products(t.Context())
 	require.NoError(t, err)
 	assert.Len(t, ps, 1, "re-uploading the same file registers nothing twice")
+}
+
+func TestImportXLSX(t *testing.T) {
+	e := newEnv(t)
+	x := excelize.NewFile()
+	rows := [][]any{{"产品编码", "名称", "品牌", "售价", "最低售价", "成本", "库存", "位置"},
+		{"", "焦糖色托特包", "Coach", 2980, 2800, 1480, 3, "A-1"},
+		{"XL-001", "黑色斜挎包", "Tory Burch", "1,790", "", "", 1, ""},
+		{"", "缺价格", "", "", "", "", 1, ""}}
+	for i, r := range rows {
+		require.NoError(t, x.SetSheetRow("Sheet1", "A"+strconv.Itoa(i+1), &r))
+	}
+	var file bytes.Buffer
+	require.NoError(t, x.Write(&file))
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", "bags.xlsx")
+	_, _ = fw.Write(file.Bytes())
+	require.NoError(t, mw.Close())
+	resp, body := e.do(t, "zhangsan,manager", "POST", "/api/import", mw.FormDataContentType(), buf.Bytes())
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(body, &m))
+	assert.Equal(t, 2.0, m["created"])
+	out := m["rows"].([]any)
+	require.Len(t, out, 3)
+	assert.Equal(t, "XL-001", out[1].(map[string]any)["code"])
+	assert.NotEmpty(t, out[2].(map[string]any)["error"], "a row without a price is refused, the others still land")
+	p, err := e.repo.Product(t.Context(), "XL-001")
+	require.NoError(t, err)
+	assert.Equal(t, shop.Yuan(1790), p.Price)
+	ps, _ := e.repo.Products(t.Context())
+	for _, p := range ps {
+		if p.Name == "焦糖色托特包" {
+			assert.Equal(t, shop.Yuan(1480), p.Cost)
+			assert.Equal(t, 3, p.Stock)
+		}
+	}
 }
