@@ -40,6 +40,7 @@ type app struct {
 	repo     *sheetrepo.Repo
 	callback *wecom.CallbackHandler
 	chat     *chatQueue // runs the callback's chat messages, in order per member
+	aibot    *aiBot     // the AI bot callback, nil when not configured
 	notifier *notifier
 	docID    string
 }
@@ -81,16 +82,26 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	flow := chat.New(svc, func(ctx context.Context, mediaID string) ([]byte, error) {
+	botToken, botKey := aibotSettings(cfg)
+	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupeOf(d.store), Log: d.log,
+		Send: func(ctx context.Context, user, text string) error {
+			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{user}, Content: text})
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	flow := chat.New(svc, bot.download(func(ctx context.Context, mediaID string) ([]byte, error) {
 		f, err := d.wc.Media().Download(ctx, mediaID)
 		if err != nil {
 			return nil, err
 		}
 		defer f.Close()
 		return io.ReadAll(io.LimitReader(f, shop.MaxPhotoBytes+1))
-	}, func(code string) string { return cfg.PublicURL + "/labels/" + url.PathEscape(code) },
+	}), func(code string) string { return cfg.PublicURL + "/labels/" + url.PathEscape(code) },
 		func(u string) bool { return managers[u] })
-	chatQ := newChatQueue(chatRunner(d.wc, flow, d.log), 256, 2*time.Minute, d.log)
+	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
+	bot.attach(flow, chatQ)
 	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, chatQ.handler())
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
@@ -121,8 +132,11 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/logout", oauth.Logout(&oauth.MiddlewareOptions{Client: d.wc, SessionKey: cfg.SessionKey, LogoutRedirect: "/"}))
+	if bot != nil {
+		mux.Handle(aibotPath, bot) // WeCom calls it: outside the login middleware, like /wecom/callback
+	}
 	mux.Handle("/", oauth.Middleware(w, mo))
-	return &app{handler: mux, shop: svc, repo: repo, callback: cb, chat: chatQ, notifier: n, docID: d.docID}, nil
+	return &app{handler: mux, shop: svc, repo: repo, callback: cb, chat: chatQ, aibot: bot, notifier: n, docID: d.docID}, nil
 }
 
 // chatRunner turns app-chat messages into the register-by-chat flow. It runs after the callback has

@@ -25,6 +25,8 @@ type config struct {
 	PublicURL     string // how browsers and WeCom reach this app, e.g. https://bags.example.com
 	CallbackToken string
 	CallbackKey   string // EncodingAESKey
+	AIBotToken    string // AI bot (智能机器人) callback, optional; demo mode uses the callback's
+	AIBotKey      string
 	RedisURL      string
 	DocID         string
 	Managers      []string
@@ -52,7 +54,10 @@ func loadConfig(addr, dataDir string) (*config, error) {
 		PublicURL: strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"), CallbackToken: os.Getenv("WECOM_CALLBACK_TOKEN"),
 		CallbackKey: os.Getenv("WECOM_CALLBACK_AES_KEY"), RedisURL: os.Getenv("REDIS_URL"), DocID: os.Getenv("WECOM_DOC_ID"),
 		Managers: envList("WECOM_MANAGERS"), CodePattern: os.Getenv("CODE_PATTERN"), ShopName: os.Getenv("SHOP_NAME"),
-		LowStockAt: 1, SummaryHour: 21}
+		LowStockAt: 1, SummaryHour: 21, AIBotToken: os.Getenv("WECOM_AIBOT_TOKEN"), AIBotKey: os.Getenv("WECOM_AIBOT_AES_KEY")}
+	if (c.AIBotToken == "") != (c.AIBotKey == "") {
+		return nil, errors.New("set both WECOM_AIBOT_TOKEN and WECOM_AIBOT_AES_KEY, or neither")
+	}
 	if v := os.Getenv("LOW_STOCK_AT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
