@@ -21,7 +21,8 @@ import (
 // whatever the developer's shell holds.
 var envVars = []string{"WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "PUBLIC_URL", "WECOM_CALLBACK_TOKEN",
 	"WECOM_CALLBACK_AES_KEY", "REDIS_URL", "WECOM_DOC_ID", "WECOM_MANAGERS", "CODE_PATTERN", "SHOP_NAME",
-	"LOW_STOCK_AT", "SUMMARY_HOUR", "SESSION_KEY", "LABEL_KEY"}
+	"LOW_STOCK_AT", "SUMMARY_HOUR", "SESSION_KEY", "LABEL_KEY",
+	"WECOM_AIBOT_TOKEN", "WECOM_AIBOT_AES_KEY"}
 
 // startDemo runs the whole app in demo mode, exactly as `go run ./examples/scanner` does, on a free
 // loopback port with its data in a temporary directory. It stops when the test ends.
