@@ -16,8 +16,9 @@ func benchURL(i int) string {
 	return fmt.Sprintf("https://shop.example.com/p/BAG-%06d?s=%012x", i, uint64(i)*0x9e3779b97f4a7c15>>16)
 }
 
-// BenchmarkPNG compares a 256 px PNG from this package with skip2/go-qrcode, and with the
-// floor: boombuler's encoder alone (the matrix we start from, before any image exists).
+// BenchmarkPNG compares a 256 px PNG from this package with skip2/go-qrcode, and with
+// boombuler's encoder alone (no image): the encoder this package first used, kept as the
+// reference that motivated internal/qrenc.
 func BenchmarkPNG(b *testing.B) {
 	b.Run("qiwei", func(b *testing.B) {
 		b.ReportAllocs()

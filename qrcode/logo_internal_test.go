@@ -64,7 +64,7 @@ func TestAlignmentPositions(t *testing.T) {
 	}
 }
 
-// TestAlignmentPatternsInEncoderOutput checks our map against what boombuler draws.
+// TestAlignmentPatternsInEncoderOutput checks our map against what the encoder draws.
 func TestAlignmentPatternsInEncoderOutput(t *testing.T) {
 	seen := map[int]bool{}
 	for n := 10; n < 400; n += 7 {
