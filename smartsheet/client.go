@@ -218,3 +218,14 @@ func checkIDs(docID, sheetID string) error {
 	}
 	return nil
 }
+
+// pageLimit checks a page request and returns the limit to send (0 means a full page).
+func pageLimit(call string, offset, limit int) (int, error) {
+	if offset < 0 || limit < 0 || limit > MaxPageSize {
+		return 0, invalidf("%s: offset %d / limit %d out of range", call, offset, limit)
+	}
+	if limit == 0 {
+		limit = MaxPageSize
+	}
+	return limit, nil
+}

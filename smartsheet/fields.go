@@ -120,12 +120,9 @@ func (c *Client) GetFields(ctx context.Context, docID, sheetID string, q *FieldQ
 	if q == nil {
 		q = &FieldQuery{}
 	}
-	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxPageSize {
-		return nil, invalidf("GetFields: offset %d / limit %d out of range", q.Offset, q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = MaxPageSize
+	limit, err := pageLimit("GetFields", q.Offset, q.Limit)
+	if err != nil {
+		return nil, err
 	}
 	body := struct {
 		DocID       string   `json:"docid"`

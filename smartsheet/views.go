@@ -192,12 +192,9 @@ func (c *Client) GetViews(ctx context.Context, docID, sheetID string, q *ViewQue
 	if q == nil {
 		q = &ViewQuery{}
 	}
-	if q.Offset < 0 || q.Limit < 0 || q.Limit > MaxPageSize {
-		return nil, invalidf("GetViews: offset %d / limit %d out of range", q.Offset, q.Limit)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = MaxPageSize
+	limit, err := pageLimit("GetViews", q.Offset, q.Limit)
+	if err != nil {
+		return nil, err
 	}
 	body := struct {
 		DocID   string   `json:"docid"`
