@@ -433,15 +433,9 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	gone := map[string]bool{}
-	for _, id := range req.FieldIDs {
-		if s.fieldByID(id) == nil {
-			return nil, invalid("invalid field_id %q", id)
-		}
-		gone[id] = true
-	}
-	if len(gone) >= len(s.Fields) {
-		return nil, invalid("a sheet must keep at least one field")
+	gone, err := deletable(req.FieldIDs, s.Fields, func(f *ssField) string { return f.ID }, "field")
+	if err != nil {
+		return nil, err
 	}
 	s.Fields = slices.DeleteFunc(s.Fields, func(f *ssField) bool { return gone[f.ID] })
 	for _, rec := range s.Records {
@@ -451,4 +445,24 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 	}
 	h.touch(d, s)
 	return ok, nil
+}
+
+// deletable checks the ids of a delete_fields or delete_views call: every id must exist, and the
+// sheet must keep at least one of what (a field or a view). It returns the ids as a set.
+func deletable[T any](ids []string, have []T, idOf func(T) string, what string) (map[string]bool, error) {
+	exists := make(map[string]bool, len(have))
+	for _, x := range have {
+		exists[idOf(x)] = true
+	}
+	gone := map[string]bool{}
+	for _, id := range ids {
+		if !exists[id] {
+			return nil, invalid("invalid %s_id %q", what, id)
+		}
+		gone[id] = true
+	}
+	if len(gone) >= len(have) {
+		return nil, invalid("a sheet must keep at least one %s", what)
+	}
+	return gone, nil
 }

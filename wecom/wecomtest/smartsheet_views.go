@@ -225,15 +225,9 @@ func (h *Handler) deleteViews(r *http.Request, c *caller) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	gone := map[string]bool{}
-	for _, id := range req.ViewIDs {
-		if s.viewByID(id) == nil {
-			return nil, invalid("invalid view_id %q", id)
-		}
-		gone[id] = true
-	}
-	if len(gone) >= len(s.Views) {
-		return nil, invalid("a sheet must keep at least one view")
+	gone, err := deletable(req.ViewIDs, s.Views, func(v *ssView) string { return v.ID }, "view")
+	if err != nil {
+		return nil, err
 	}
 	s.Views = slices.DeleteFunc(s.Views, func(v *ssView) bool { return gone[v.ID] })
 	h.touch(d, s)
