@@ -263,8 +263,7 @@ func (r *Repo) Movements(ctx context.Context, code string, limit int) ([]shop.Mo
 				year = append(year, row.movement())
 			}
 		}
-		sort.SliceStable(year, func(i, j int) bool { return year[i].At.After(year[j].At) })
-		out = append(out, year...)
+		out = append(out, newestFirst(year)...)
 		if limit > 0 && len(out) >= limit {
 			return out[:limit], nil
 		}
