@@ -1,5 +1,6 @@
 // Package testsvc starts and finds the external programs some tests need: a private redis-server,
-// headless Chromium, zbarimg, pdftoppm.
+// PostgreSQL and MariaDB servers (one per test binary, a fresh database per test), headless
+// Chromium, zbarimg, pdftoppm.
 //
 // Every helper follows one rule. When the program is installed, the test uses it. When it is missing,
 // the test is skipped with a message naming the Debian package to install, unless the environment
@@ -13,6 +14,8 @@
 //	}
 //
 //	zbarimg := testsvc.Require(t, "zbarimg", "apt-get install zbar-tools")
+//	pgURL := testsvc.Postgres(t)  // postgres://postgres@127.0.0.1:port/db?sslmode=disable
+//	myDSN := testsvc.MariaDB(t)   // root@tcp(127.0.0.1:port)/db (server default charset latin1)
 //
 // Processes started here are stopped by t.Cleanup (and, on Linux, killed with the test binary if it
 // dies first), so no test leaves a server running.
