@@ -46,6 +46,22 @@ const (
 	EventTemplateSendFinish = "TEMPLATESENDJOBFINISH" // 公众号 template message delivery result
 )
 
+// ChangeType values of the smart_sheet_change event (智能表格 记录变更事件 and 字段变更事件). A record
+// event repeats RecordId (at most 1,000 per callback; more come in further callbacks), a field event
+// repeats FieldId. The field values are spelt "filed" by WeCom itself; compare with these constants,
+// never with a corrected spelling.
+const (
+	ChangeTypeAddRecord    = "add_record"
+	ChangeTypeUpdateRecord = "update_record"
+	ChangeTypeDeleteRecord = "delete_record"
+	ChangeTypeAddField     = "add_filed"    // sic
+	ChangeTypeUpdateField  = "update_filed" // sic
+	ChangeTypeDeleteField  = "delete_filed" // sic
+	// ChangeTypeFieldOrRecord appears in a third-party sample of the event, not in WeCom's pages;
+	// treat it as "records and/or fields changed".
+	ChangeTypeFieldOrRecord = "update_field_or_record"
+)
+
 // Message is a decrypted callback message or event (消息/事件), with the fields common to WeCom apps
 // and 公众号. Fields a message does not carry are zero. Raw holds the plaintext XML for anything not
 // modelled here; decode it with encoding/xml.
