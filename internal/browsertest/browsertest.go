@@ -18,15 +18,25 @@ import (
 
 // New returns a chromedp tab context, bounded by timeout, on a fresh headless Chromium that is shut
 // down when the test ends.
+//
+// Chromium gets a profile directory of its own, removed only after the browser process has exited:
+// a t.TempDir profile raced Chromium's last writes at shutdown ("directory not empty").
 func New(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
 	path, flags := testsvc.Chromium(t)
+	profile, err := os.MkdirTemp("", "qiwei-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path)}
 	for _, f := range flags {
 		name, value, ok := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-		if ok {
+		switch {
+		case name == "user-data-dir":
+			opts = append(opts, chromedp.UserDataDir(profile))
+		case ok:
 			opts = append(opts, chromedp.Flag(name, value))
-		} else {
+		default:
 			opts = append(opts, chromedp.Flag(name, true))
 		}
 	}
@@ -38,7 +48,16 @@ func New(t *testing.T, timeout time.Duration) context.Context {
 		}
 	}))
 	ctx, cancel := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() { cancel(); cancelTab(); cancelAlloc() })
+	alloc := chromedp.FromContext(ctx).Allocator
+	t.Cleanup(func() {
+		cancel()
+		cancelTab()
+		cancelAlloc()
+		alloc.Wait() // the browser process has exited: nothing writes to the profile any more
+		if err := os.RemoveAll(profile); err != nil {
+			t.Logf("browsertest: profile not removed: %v", err)
+		}
+	})
 	return ctx
 }
 
