@@ -112,7 +112,7 @@ func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 				return
 			}
 		}
-		resp, err := fn(r, c)
+		resp, err := h.guard(fn, r, c)
 		if err != nil {
 			writeJSON(w, errBody(err))
 			return
@@ -121,11 +121,31 @@ func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 	}))
 }
 
+// guard runs fn unless the state file can no longer be written, and fails a call whose change could
+// not be made durable: errcode -1 (系统繁忙) rather than an answer for a write that may be lost.
+func (h *Handler) guard(fn apiFunc, r *http.Request, c *caller) (any, error) {
+	notDurable := func(err error) error {
+		h.cfg.log.Warn("wecomtest: call refused: the state file cannot be written", "err", err)
+		return errf(codeSystemBusy, "system busy: the fake's state file cannot be written")
+	}
+	if err := h.failed(); err != nil {
+		return nil, notDurable(err)
+	}
+	resp, err := fn(r, c)
+	if ferr := h.failed(); ferr != nil {
+		return nil, notDurable(ferr)
+	}
+	return resp, err
+}
+
 // apiRaw registers an endpoint that needs a token but answers with bytes on success (media/get):
 // errors are errcode JSON, and it is subject to the failure rate like JSON endpoints.
 func (h *Handler) apiRaw(pattern string, fam family, fn func(w http.ResponseWriter, r *http.Request, c *caller) error) {
 	h.mux.Handle(pattern, h.instrument(pattern, true, func(w http.ResponseWriter, r *http.Request) {
 		c, err := h.authenticate(r, fam)
+		if err == nil {
+			err = h.failed()
+		}
 		if err == nil {
 			err = fn(w, r, c)
 		}
@@ -195,7 +215,7 @@ func (h *Handler) authenticate(r *http.Request, fam family) (*caller, error) {
 		unknown = errf(codeInvalidCredential, "invalid credential, access_token is invalid or not latest")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	t, found := h.tok.tokens[v]
 	if !found || (fam == famWeCom && t.mp) || (fam == famMP && !t.mp) {
 		return nil, unknown

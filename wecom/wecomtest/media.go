@@ -83,13 +83,14 @@ func (h *Handler) mediaUpload(r *http.Request, c *caller) (any, error) {
 	for id, f := range h.st.Files { // forget expired media
 		if !f.Expires.IsZero() && !now.Before(f.Expires) {
 			delete(h.st.Files, id)
+			h.markFile(id)
 		}
 	}
 	f := &file{ID: h.uniqueID("3", 63, func(id string) bool { return h.st.Files[id] != nil }), Kind: typ,
 		Name: name, ContentType: ctype, Data: data, Created: now, Expires: now.Add(mediaTTL)}
 	h.st.Files[f.ID] = f
-	h.mu.Unlock()
-	h.dirty()
+	h.markFile(f.ID)
+	h.unlock()
 	if c.mp {
 		return struct {
 			Type      string `json:"type"`
@@ -108,7 +109,7 @@ func (h *Handler) mediaUpload(r *http.Request, c *caller) (any, error) {
 // mediaExists reports whether a temporary media id is known and unexpired.
 func (h *Handler) mediaExists(id string) bool {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	f := h.st.Files[id]
 	return f != nil && !f.Expires.IsZero() && h.now().Before(f.Expires)
 }
@@ -127,7 +128,7 @@ func (h *Handler) mediaUploadImg(r *http.Request, c *caller) (any, error) {
 	}
 	h.mu.Lock()
 	f := h.storeImage(data, ctype, name)
-	h.mu.Unlock()
+	h.unlock()
 	if c.mp {
 		return struct {
 			URL string `json:"url"`
@@ -149,7 +150,7 @@ func (h *Handler) mediaGet(w http.ResponseWriter, r *http.Request, _ *caller) er
 	h.mu.Lock()
 	f := h.st.Files[id]
 	valid := f != nil && !f.Expires.IsZero() && h.now().Before(f.Expires)
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		return errf(codeInvalidMediaID, "invalid media_id")
 	}
@@ -163,7 +164,7 @@ func (h *Handler) mediaGet(w http.ResponseWriter, r *http.Request, _ *caller) er
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	f := h.st.Files[r.PathValue("id")]
-	h.mu.Unlock()
+	h.unlock()
 	if f == nil || f.Kind != "image" {
 		http.NotFound(w, r)
 		return
@@ -180,12 +181,12 @@ func (h *Handler) AddMedia(typ, name string, data []byte) (string, error) {
 		return "", errors.New("wecomtest: unknown media type " + typ)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	f := &file{ID: h.uniqueID("3", 63, func(id string) bool { return h.st.Files[id] != nil }), Kind: typ,
 		Name: name, ContentType: http.DetectContentType(data), Data: bytes.Clone(data), Created: now, Expires: now.Add(mediaTTL)}
 	h.st.Files[f.ID] = f
-	h.dirty()
+	h.markFile(f.ID)
 	return f.ID, nil
 }
 
@@ -194,7 +195,7 @@ func (h *Handler) AddMedia(typ, name string, data []byte) (string, error) {
 func (h *Handler) Media(id string) (data []byte, contentType string, ok bool) {
 	id = id[strings.LastIndexByte(id, '/')+1:]
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	f := h.st.Files[id]
 	if f == nil {
 		return nil, "", false

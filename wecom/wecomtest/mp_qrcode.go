@@ -94,7 +94,7 @@ func (h *Handler) qrCreate(r *http.Request, _ *caller) (any, error) {
 		}
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	if permanent {
 		n := 0
@@ -121,7 +121,7 @@ func (h *Handler) qrCreate(r *http.Request, _ *caller) (any, error) {
 		h.pruneTickets(now)
 	}
 	h.st.QRTickets[t.Ticket] = t
-	h.dirty()
+	h.markQR(t.Ticket)
 	return resp, nil
 }
 
@@ -130,6 +130,7 @@ func (h *Handler) pruneTickets(now time.Time) {
 	for k, t := range h.st.QRTickets {
 		if !t.Permanent && now.Sub(t.Expires) > 24*time.Hour {
 			delete(h.st.QRTickets, k)
+			h.markQR(k)
 		}
 	}
 }
@@ -140,7 +141,7 @@ func (h *Handler) showQRCode(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	t := h.st.QRTickets[r.URL.Query().Get("ticket")]
 	valid := t != nil && t.valid(h.now())
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		http.NotFound(w, r)
 		return
@@ -182,7 +183,7 @@ type QRTicket struct {
 // last day).
 func (h *Handler) QRTickets() []QRTicket {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	out := make([]QRTicket, 0, len(h.st.QRTickets))
 	for _, t := range h.st.QRTickets {
 		out = append(out, QRTicket{t.Ticket, t.Scene, t.URL, t.Permanent, t.Expires})

@@ -83,7 +83,7 @@ func (h *Handler) SetCurrentUser(userID string) error {
 		return fmt.Errorf("wecomtest: %q is not a member", userID)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.oa.currentUser = userID
 	return nil
 }
@@ -92,7 +92,7 @@ func (h *Handler) SetCurrentUser(userID string) error {
 // non-members on the WeCom one. The default is the first WeChat user ([DefaultOpenID]).
 func (h *Handler) SetCurrentOpenID(openID string) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.oa.currentOpen = openID
 }
 
@@ -136,7 +136,7 @@ func (h *Handler) redirectWithCode(w http.ResponseWriter, r *http.Request, u *ur
 		}
 	}
 	h.oa.codes[code] = &c
-	h.mu.Unlock()
+	h.unlock()
 	q := u.Query()
 	q.Set("code", code)
 	q.Set("state", state)
@@ -161,7 +161,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	scope := q.Get("scope")
 	h.mu.Lock()
 	user, open := h.oa.currentUser, h.oa.currentOpen
-	h.mu.Unlock()
+	h.unlock()
 	switch appID := q.Get("appid"); appID {
 	case h.cfg.corpID:
 		if scope != "snsapi_base" && scope != "snsapi_privateinfo" {
@@ -213,7 +213,7 @@ func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	user := h.oa.currentUser
-	h.mu.Unlock()
+	h.unlock()
 	if user == "" {
 		oauthError(w, http.StatusForbidden, "the current user is not a member of this corp")
 		return
@@ -227,7 +227,7 @@ func (h *Handler) takeCode(code string, mp bool) (*oauthCode, error) {
 		return nil, errf(codeMissingCode, "code missing")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	c := h.oa.codes[code]
 	if c == nil || c.mp != mp {
 		return nil, errf(codeInvalidOAuthCode, "invalid code")
@@ -261,7 +261,7 @@ func (h *Handler) getUserInfo(r *http.Request, _ *caller) (any, error) {
 		h.mu.Lock()
 		resp.UserTicket = h.randString(tokenAlphabet, 64)
 		h.oa.userTickets[resp.UserTicket] = &userTicket{userID: c.userID, expires: h.now().Add(userTicketTTL)}
-		h.mu.Unlock()
+		h.unlock()
 	}
 	return resp, nil
 }
@@ -278,7 +278,7 @@ func (h *Handler) getUserDetail(r *http.Request, _ *caller) (any, error) {
 	h.mu.Lock()
 	t := h.oa.userTickets[req.UserTicket]
 	valid := t != nil && h.now().Before(t.expires)
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		return nil, errf(codeInvalidOAuthCode, "invalid user_ticket")
 	}
@@ -356,7 +356,7 @@ func (h *Handler) snsAccessToken(r *http.Request, _ *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	return h.issueWebToken(c.openID, c.scope, ""), nil
 }
 
@@ -370,7 +370,7 @@ func (h *Handler) snsRefreshToken(r *http.Request, _ *caller) (any, error) {
 		return nil, errf(codeInvalidCorpID, "invalid appid")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	rt := q.Get("refresh_token")
 	t := h.oa.refresh[rt]
 	if t == nil || !h.now().Before(t.expires) {
@@ -393,7 +393,7 @@ func (h *Handler) snsUserInfo(r *http.Request, _ *caller) (any, error) {
 	if t != nil {
 		expired = !h.now().Before(t.expires)
 	}
-	h.mu.Unlock()
+	h.unlock()
 	switch {
 	case t == nil:
 		return nil, errf(codeInvalidCredential, "invalid credential, access_token is invalid or not latest")

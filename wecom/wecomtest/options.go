@@ -136,7 +136,6 @@ type config struct {
 	seed        uint64
 	seedSet     bool
 	stateFile   string
-	saveDelay   time.Duration
 	publicURL   string
 	log         *slog.Logger
 	hangLimit   time.Duration
@@ -156,7 +155,6 @@ func defaultConfig() *config {
 		tokenTTL:     7200 * time.Second,
 		tokenGrace:   5 * time.Minute,
 		cbTimeout:    5 * time.Second,
-		saveDelay:    100 * time.Millisecond,
 		log:          slog.New(slog.DiscardHandler),
 		hangLimit:    time.Minute,
 		strictState:  true,
@@ -336,8 +334,12 @@ func WithSeed(seed uint64) Option {
 }
 
 // WithStateFile keeps smart sheets, uploaded images and media, QR tickets, followers and recorded
-// messages in a JSON file: loaded at start, written atomically (temporary file + rename) shortly after
-// every change and on Close. Tokens, OAuth codes and call counts are not kept.
+// messages across restarts: a JSON snapshot at path plus an append-only journal next to it
+// (path.journal.N). Every change is appended to the journal before the call is answered, so an
+// acknowledged write survives kill -9 (the data is in the operating system's page cache once the
+// write returns; no fsync per call, so a power cut may still lose the last writes). The journal is
+// folded into the snapshot (temporary file, fsync, rename) when it passes 64 MiB, on Save and on
+// Close. Tokens, OAuth codes and call counts are not kept.
 func WithStateFile(path string) Option {
 	return func(c *config) error {
 		if path == "" {

@@ -69,8 +69,9 @@ func BenchmarkWrite10k(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad50k measures NewHandler on a state file holding one sheet of 50,000 records, written
-// by a clean Close.
+// BenchmarkLoad50k measures NewHandler on a state holding one sheet of 50,000 records: "snapshot"
+// as a clean Close leaves it, "journal" as kill -9 leaves it before any compaction (every change only
+// in the journal).
 func BenchmarkLoad50k(b *testing.B) {
 	path := filepath.Join(b.TempDir(), "fake.json")
 	srv := wecomtest.NewServer(wecomtest.WithStateFile(path))
@@ -80,17 +81,27 @@ func BenchmarkLoad50k(b *testing.B) {
 	for _, body := range batchBodies(b, doc, sheet, 100, 500) {
 		c.post(b, tok, "add_records", body)
 	}
+	killed := copyState(b, path)
 	srv.Close()
-	b.ResetTimer()
-	for range b.N {
-		h, err := wecomtest.NewHandler(wecomtest.WithStateFile(path))
-		require.NoError(b, err)
-		b.StopTimer()
-		n, err := h.RecordCount(doc, sheet)
-		require.NoError(b, err)
-		require.Equal(b, 50000, n)
-		require.NoError(b, h.Close())
-		b.StartTimer()
+	for _, mode := range []string{"snapshot", "journal"} {
+		b.Run(mode, func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				state := path
+				if mode == "journal" {
+					state = copyState(b, killed)
+				}
+				b.StartTimer()
+				h, err := wecomtest.NewHandler(wecomtest.WithStateFile(state))
+				require.NoError(b, err)
+				b.StopTimer()
+				n, err := h.RecordCount(doc, sheet)
+				require.NoError(b, err)
+				require.Equal(b, 50000, n)
+				require.NoError(b, h.Close())
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/load")
+		})
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/load")
 }

@@ -90,7 +90,7 @@ func (h *Handler) touch(d *ssDoc, s *ssSheet) {
 	if s != nil {
 		s.Ver++
 	}
-	h.dirty()
+	h.markDoc(d.DocID)
 }
 
 // newSheet builds a sub-sheet with the default column and view. h.mu must be held.
@@ -162,7 +162,7 @@ func (h *Handler) createDoc(r *http.Request, c *caller) (any, error) {
 		}
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now().Unix()
 	d := &ssDoc{
 		DocID: h.uniqueID("dc", 40, func(id string) bool { return h.st.Docs[id] != nil }),
@@ -176,7 +176,7 @@ func (h *Handler) createDoc(r *http.Request, c *caller) (any, error) {
 		d.Sheets = []*ssSheet{h.newSheet(d, defaultSheetTitle)}
 	}
 	h.st.Docs[d.DocID] = d
-	h.dirty()
+	h.markDoc(d.DocID)
 	return createDocResp{base: ok, URL: h.baseURL(r) + "/wecomtest/doc/" + d.DocID, DocID: d.DocID}, nil
 }
 
@@ -193,7 +193,7 @@ func (h *Handler) renameDoc(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("new_name must be 1…255 characters")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -210,12 +210,12 @@ func (h *Handler) delDoc(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
 	delete(h.st.Docs, req.DocID)
-	h.dirty()
+	h.markDoc(req.DocID)
 	return ok, nil
 }
 
@@ -234,7 +234,7 @@ func (h *Handler) getDocBaseInfo(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -252,7 +252,7 @@ func (h *Handler) docShare(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
@@ -283,7 +283,7 @@ func (h *Handler) modDocMember(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("at most 100 members per list")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -338,7 +338,7 @@ func (h *Handler) imageUpload(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("base64_content is not a GIF, JPEG or PNG image")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ func (h *Handler) storeImage(data []byte, contentType, name string) *file {
 	f := &file{ID: h.uniqueID("img", 24, func(id string) bool { return h.st.Files[id] != nil }),
 		Kind: "image", Name: name, ContentType: contentType, Data: data, Created: h.now()}
 	h.st.Files[f.ID] = f
-	h.dirty()
+	h.markFile(f.ID)
 	return f
 }
 
@@ -384,7 +384,7 @@ func (h *Handler) getSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.smartDoc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -420,7 +420,7 @@ func (h *Handler) addSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.smartDoc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -457,7 +457,7 @@ func (h *Handler) updateSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.Props.SheetID)
 	if err != nil {
 		return nil, err
@@ -483,7 +483,7 @@ func (h *Handler) deleteSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err

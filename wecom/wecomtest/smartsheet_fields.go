@@ -13,27 +13,6 @@ const (
 	maxPage   = 1000   // get_records / get_fields / get_views limit
 )
 
-// ssSheet is a smart-sheet sub-sheet (子表). Cell values are kept by field id, so renaming a field
-// touches no record.
-type ssSheet struct {
-	ID      string      `json:"sheet_id"`
-	Title   string      `json:"title"`
-	Fields  []*ssField  `json:"fields"`
-	Views   []*ssView   `json:"views"`
-	Records []*ssRecord `json:"records"`
-	Ver     int64       `json:"ver"`    // data version, +1 on every write
-	Serial  int64       `json:"serial"` // records ever created (AUTONUMBER)
-
-	byID map[string]*ssRecord
-}
-
-func (s *ssSheet) reindex() {
-	s.byID = make(map[string]*ssRecord, len(s.Records))
-	for _, r := range s.Records {
-		s.byID[r.ID] = r
-	}
-}
-
 func (s *ssSheet) fieldByID(id string) *ssField {
 	for _, f := range s.Fields {
 		if f.ID == id {
@@ -189,7 +168,7 @@ func (h *Handler) addFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("fields is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -297,7 +276,7 @@ func (h *Handler) getFields(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	_, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -363,7 +342,7 @@ func (h *Handler) updateFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("fields is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -428,7 +407,7 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("field_ids is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -438,11 +417,7 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	s.Fields = slices.DeleteFunc(s.Fields, func(f *ssField) bool { return gone[f.ID] })
-	for _, rec := range s.Records {
-		for id := range gone {
-			delete(rec.Values, id)
-		}
-	}
+	s.dropFields(gone) // the journal replays this from the field list: no record lines
 	h.touch(d, s)
 	return ok, nil
 }

@@ -22,7 +22,7 @@ func (h *Handler) docPage(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	d := h.st.Docs[r.PathValue("docid")]
 	if d == nil {
-		h.mu.Unlock()
+		h.unlock()
 		http.NotFound(w, r)
 		return
 	}
@@ -50,7 +50,7 @@ func (h *Handler) docPage(w http.ResponseWriter, r *http.Request) {
 		}
 		sheets = append(sheets, sh)
 	}
-	h.mu.Unlock()
+	h.unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = docTemplate.Execute(w, struct {
 		Name   string

@@ -77,7 +77,7 @@ func (h *Handler) addView(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("view_title missing")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (h *Handler) getViews(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	_, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (h *Handler) updateView(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (h *Handler) deleteViews(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("view_ids is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
