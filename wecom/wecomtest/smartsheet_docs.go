@@ -20,8 +20,9 @@ const (
 	docTypeSmartsheet = 10
 )
 
-// Defaults of a new smart sheet: one sub-sheet with one text column and one grid view. Third-party
-// reports say a real new smart sheet has a default text column; its title is UNCONFIRMED.
+// Defaults of a new smart-sheet document (create_doc): one sub-sheet with one text column and one grid
+// view, as a document created in the WeCom client has. The column's title is the fake's choice.
+// add_sheet, by contrast, makes a sub-sheet without fields and views (添加子表).
 const (
 	defaultSheetTitle = "智能表"
 	defaultFieldTitle = "智能表列"
@@ -93,11 +94,10 @@ func (h *Handler) touch(d *ssDoc, s *ssSheet) {
 	h.markDoc(d.DocID)
 }
 
-// newSheet builds a sub-sheet with the default column and view. h.mu must be held.
+// newSheet builds an empty sub-sheet: no fields, no views, no records. h.mu must be held.
 func (h *Handler) newSheet(d *ssDoc, title string) *ssSheet {
-	s := &ssSheet{ID: h.uniqueID("", 6, func(id string) bool { return d.sheetByID(id) != nil }), Title: title}
-	s.Fields = []*ssField{{ID: h.fieldID(s), Title: defaultFieldTitle, Type: "FIELD_TYPE_TEXT"}}
-	s.Views = []*ssView{{ID: h.viewID(s), Title: defaultViewTitle, Type: "VIEW_TYPE_GRID"}}
+	s := &ssSheet{ID: h.uniqueID("", 6, func(id string) bool { return d.sheetByID(id) != nil }), Title: title,
+		Fields: []*ssField{}, Views: []*ssView{}}
 	s.reindex()
 	return s
 }
@@ -173,7 +173,10 @@ func (h *Handler) createDoc(r *http.Request, c *caller) (any, error) {
 		d.Members[u] = 7
 	}
 	if d.DocType == docTypeSmartsheet {
-		d.Sheets = []*ssSheet{h.newSheet(d, defaultSheetTitle)}
+		s := h.newSheet(d, defaultSheetTitle)
+		s.Fields = []*ssField{{ID: h.fieldID(s), Title: defaultFieldTitle, Type: "FIELD_TYPE_TEXT"}}
+		s.Views = []*ssView{{ID: h.viewID(s), Title: defaultViewTitle, Type: "VIEW_TYPE_GRID"}}
+		d.Sheets = []*ssSheet{s}
 	}
 	h.st.Docs[d.DocID] = d
 	h.markDoc(d.DocID)
@@ -410,7 +413,10 @@ type sheetProps struct {
 	Index   *int   `json:"index,omitempty"`
 }
 
-// addSheet serves smartsheet/add_sheet (添加子表). The new sub-sheet gets the default column and view.
+// addSheet serves smartsheet/add_sheet (添加子表). As documented, the new sub-sheet has no views, records
+// or fields ("该智能表不存在视图、记录和字段"): the caller adds them.
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/99896
 func (h *Handler) addSheet(r *http.Request, c *caller) (any, error) {
 	var req struct {
 		DocID string     `json:"docid"`

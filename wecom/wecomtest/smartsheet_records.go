@@ -220,7 +220,9 @@ type getRecordsReq struct {
 
 // getRecords serves smartsheet/get_records (查询记录): record_ids (unknown ids are skipped), field
 // selection (field_titles with title keys, field_ids with id keys), sort or filter_spec (not both),
-// offset/limit paging. A view's own filter is not applied; ver is answered, not checked.
+// offset/limit paging. With view_id only the view's records are answered, in the view's order: its
+// filter_spec applies (and the request's on top of it) and its sort_spec orders them unless the
+// request has a sort. ver is answered, not checked.
 func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 	var req getRecordsReq
 	if err := decodeJSON(r, &req, false); err != nil {
@@ -239,8 +241,16 @@ func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.ViewID != "" && s.viewByID(req.ViewID) == nil {
-		return nil, invalid("invalid view_id %s", req.ViewID)
+	var viewMatch predicate
+	var viewSort []sortSpec
+	if req.ViewID != "" {
+		v := s.viewByID(req.ViewID)
+		if v == nil {
+			return nil, invalid("invalid view_id %s", req.ViewID)
+		}
+		if viewMatch, viewSort, err = viewQuery(s, v, h.now()); err != nil {
+			return nil, err
+		}
 	}
 	sel := req.FieldTitles
 	if k.byID {
@@ -259,15 +269,25 @@ func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 			}
 		}
 	}
+	filters := []predicate{viewMatch}
 	if req.Filter != nil {
 		match, err := compileFilter(s, req.Filter, h.now())
 		if err != nil {
 			return nil, err
 		}
-		recs = slices.DeleteFunc(slices.Clone(recs), func(rec *ssRecord) bool { return !match(rec) })
+		filters = append(filters, match)
 	}
-	if len(req.Sort) > 0 {
-		if recs, err = sortRecords(s, recs, req.Sort); err != nil {
+	for _, match := range filters {
+		if match != nil {
+			recs = slices.DeleteFunc(slices.Clone(recs), func(rec *ssRecord) bool { return !match(rec) })
+		}
+	}
+	sorts := req.Sort
+	if len(sorts) == 0 {
+		sorts = viewSort
+	}
+	if len(sorts) > 0 {
+		if recs, err = sortRecords(s, recs, sorts); err != nil {
 			return nil, err
 		}
 	}
