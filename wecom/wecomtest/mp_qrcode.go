@@ -3,13 +3,16 @@ package wecomtest
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
-	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 )
 
@@ -156,17 +159,32 @@ func (h *Handler) showQRCode(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(img)
 }
 
-// renderQR encodes content as a size×size PNG QR code.
+// renderQR encodes content as a size×size PNG QR code: whole pixels per module and the 4-module quiet
+// zone the QR standard requires around the symbol (without it decoders fail now and then).
 func renderQR(content string, size int) ([]byte, error) {
 	code, err := qr.Encode(content, qr.M, qr.Auto)
 	if err != nil {
 		return nil, err
 	}
-	if code, err = barcode.Scale(code, size, size); err != nil {
-		return nil, err
+	n := code.Bounds().Dx()
+	scale := size / (n + 8)
+	if scale < 1 {
+		return nil, fmt.Errorf("QR code of %d modules does not fit in %d px", n, size)
+	}
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	off := (size - n*scale) / 2
+	for y := range n {
+		for x := range n {
+			if code.At(x, y) == color.Black {
+				draw.Draw(img, image.Rect(off+x*scale, off+y*scale, off+(x+1)*scale, off+(y+1)*scale), image.Black, image.Point{}, draw.Src)
+			}
+		}
 	}
 	var buf bytes.Buffer
-	err = png.Encode(&buf, code)
+	err = png.Encode(&buf, img)
 	return buf.Bytes(), err
 }
 
