@@ -25,6 +25,7 @@ const (
 	codeInvalidFileSize    = 40006
 	codeInvalidMediaID     = 40007
 	codeInvalidMsgType     = 40008
+	codeInvalidImageSize   = 40009
 	codeInvalidCorpID      = 40013 // also "invalid appid"
 	codeInvalidAccessToken = 40014
 	codeInvalidOAuthCode   = 40029
@@ -104,6 +105,7 @@ type apiFunc func(r *http.Request, c *caller) (any, error)
 // access token of family fam. fn's error is answered as errcode JSON with HTTP 200.
 func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 	h.mux.Handle(pattern, h.instrument(pattern, true, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
 		var c *caller
 		if fam != famNone {
 			var err error
@@ -142,6 +144,7 @@ func (h *Handler) guard(fn apiFunc, r *http.Request, c *caller) (any, error) {
 // errors are errcode JSON, and it is subject to the failure rate like JSON endpoints.
 func (h *Handler) apiRaw(pattern string, fam family, fn func(w http.ResponseWriter, r *http.Request, c *caller) error) {
 	h.mux.Handle(pattern, h.instrument(pattern, true, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
 		c, err := h.authenticate(r, fam)
 		if err == nil {
 			err = h.failed()
@@ -173,8 +176,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-const maxBody = 64 << 20
-
 // decodeJSON reads a JSON request body into v. 公众号 endpoints answer 47001 for bad JSON, WeCom 40058.
 func decodeJSON(r *http.Request, v any, mp bool) error {
 	_, err := readJSON(r, v, mp)
@@ -187,12 +188,12 @@ func readJSON(r *http.Request, v any, mp bool) ([]byte, error) {
 	if mp {
 		code = codeDataFormat
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	data, err := io.ReadAll(r.Body) // capped by WithMaxRequestBody
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		return nil, errf(code, "request body too large: more than %d bytes", tooLarge.Limit)
+	}
 	if err != nil {
 		return nil, errf(code, "read body: %v", err)
-	}
-	if len(data) > maxBody {
-		return nil, errf(code, "request body too large")
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errf(code, "empty request body")

@@ -18,7 +18,7 @@ var mediaLimits = map[string]struct {
 	max  int
 	code int
 }{
-	"image": {10 << 20, 40009},
+	"image": {10 << 20, codeInvalidImageSize},
 	"voice": {2 << 20, codeInvalidFileSize},
 	"video": {10 << 20, 40011},
 	"file":  {20 << 20, codeInvalidFileSize},
@@ -36,6 +36,9 @@ func readMedia(r *http.Request, limit int) (data []byte, name, ctype string, err
 		if err == io.EOF {
 			return nil, "", "", errf(codeEmptyMedia, "media data missing: no part named media")
 		}
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, "", "", errf(codeInvalidFileSize, "invalid file size: the request is larger than %d bytes", tooLarge.Limit)
+		}
 		if err != nil {
 			return nil, "", "", invalid("bad multipart body: %v", err)
 		}
@@ -43,6 +46,9 @@ func readMedia(r *http.Request, limit int) (data []byte, name, ctype string, err
 			continue
 		}
 		data, err = io.ReadAll(io.LimitReader(p, int64(limit)+1))
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, "", "", errf(codeInvalidFileSize, "invalid file size: the request is larger than %d bytes", tooLarge.Limit)
+		}
 		if err != nil {
 			return nil, "", "", invalid("bad multipart body: %v", err)
 		}
@@ -114,17 +120,26 @@ func (h *Handler) mediaExists(id string) bool {
 	return f != nil && !f.Expires.IsZero() && h.now().Before(f.Expires)
 }
 
-// mediaUploadImg serves media/uploadimg (上传图片): JPG/PNG ≤ 2 MB → a permanent URL the fake serves.
+// mediaUploadImg serves media/uploadimg, JPG/PNG → a permanent URL the fake serves. The limits differ
+// per platform: WeCom's 上传图片 takes 5 B … 2 MB (40009 上传图片大小不是有效值 above, 40004 不合法的媒体
+// 文件类型 for another format); the 公众号's 上传图文消息内的图片 takes less than 1 MB (40009 invalid image
+// size, 40005 invalid file type, the codes its page lists).
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/90256
+// 公众号 API: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_uploadimage
 func (h *Handler) mediaUploadImg(r *http.Request, c *caller) (any, error) {
-	const limit = 2 << 20
+	limit, typeCode := 2<<20, codeInvalidMediaType
+	if c.mp {
+		limit, typeCode = 1<<20, codeInvalidType
+	}
 	data, name, ctype, err := readMedia(r, limit)
 	switch {
 	case err != nil:
 		return nil, err
 	case len(data) > limit:
-		return nil, errf(40009, "invalid image size: at most %d bytes", limit)
+		return nil, errf(codeInvalidImageSize, "invalid image size: at most %d bytes", limit)
 	case !isImage(data):
-		return nil, errf(codeInvalidMediaType, "invalid media type: JPG or PNG only")
+		return nil, errf(typeCode, "invalid file type: JPG or PNG only")
 	}
 	h.mu.Lock()
 	f := h.storeImage(data, ctype, name)

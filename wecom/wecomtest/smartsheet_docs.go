@@ -334,7 +334,7 @@ func (h *Handler) imageUpload(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("base64_content is not valid base64")
 	}
 	if len(data) > maxImage {
-		return nil, errf(40009, "invalid image size: %d bytes > %d", len(data), maxImage)
+		return nil, errf(codeInvalidImageSize, "invalid image size: %d bytes > %d", len(data), maxImage)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
