@@ -47,6 +47,7 @@ const (
 	codeScopeUnauthorized  = 48001
 	codeAllRecipientsBad   = 81013
 	codeInvalidWebhookKey  = 93000
+	codeUserNotFound       = 60111
 	codeFileNotExist       = 640002
 	codeNoAuthority        = 851003
 )

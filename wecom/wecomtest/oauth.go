@@ -317,7 +317,7 @@ func (h *Handler) getUserDetail(r *http.Request, _ *caller) (any, error) {
 func (h *Handler) getUser(r *http.Request, _ *caller) (any, error) {
 	m := h.member(r.URL.Query().Get("userid"))
 	if m == nil {
-		return nil, errf(60111, "userid not found")
+		return nil, errf(codeUserNotFound, "userid not found")
 	}
 	return struct {
 		base

@@ -192,6 +192,7 @@ func (h *Handler) routes() {
 		h.api("POST /cgi-bin/wedoc/"+name, famWeCom, fn)
 	}
 	h.page("GET /wecomtest/doc/{docid}", h.docPage)
+	h.memberRoutes()
 	h.page("GET /wecomtest/files/{id}", h.serveFile)
 	// 公众号 QR codes (§6).
 	h.api("POST /cgi-bin/qrcode/create", famMP, h.qrCreate)
