@@ -46,8 +46,8 @@ func TestOAuthTrustedDomains(t *testing.T) {
 		u, err := url.Parse(srv.URL)
 		require.NoError(t, err)
 		for path, q := range map[string]func(string) url.Values{
-			"/connect/oauth2/authorize": func(r string) url.Values { return wecomQ(r, agent) },
-			"/wwlogin/sso/login":        func(r string) url.Values { return loginQ(r, agent) },
+			"/connect/oauth2/authorize":    func(r string) url.Values { return wecomQ(r, agent) },
+			"/wwlogin/sso/login":           func(r string) url.Values { return loginQ(r, agent) },
 			"/connect/oauth2/authorize#mp": mpQ,
 		} {
 			path, _, _ = strings.Cut(path, "#")
