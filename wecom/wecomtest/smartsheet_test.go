@@ -309,7 +309,7 @@ func TestDocPage(t *testing.T) {
 	status, body := c.do("GET", "/wecomtest/doc/"+doc, nil, nil)
 	assert.Equal(t, 200, status)
 	assert.Contains(t, string(body), "&lt;b&gt;B-001&lt;/b&gt;", "cells are escaped")
-	assert.Contains(t, string(body), "<td>7</td>")
+	assert.Contains(t, string(body), `data-kind="number" data-raw="7">7</td>`)
 	status, _ = c.do("GET", "/wecomtest/doc/nope", nil, nil)
 	assert.Equal(t, 404, status)
 }
