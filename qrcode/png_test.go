@@ -20,6 +20,7 @@ var testContents = []struct {
 }{
 	{"url", "https://shop.example.com/p/BAG-000123?s=Ab3_-xYz0123"},
 	{"numeric", "0123456789012345"},
+	{"phone number", "+8613800138000"}, // a sign inside digits must not be taken for numeric mode
 	{"alphanumeric", "BAG-000123 $%*+-./:"},
 	{"chinese", "棕色托特包 Brown tote · 真皮"},
 	{"single char", "x"},
