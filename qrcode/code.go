@@ -145,9 +145,9 @@ func WithColors(fg, bg color.Color) Option {
 }
 
 // WithLogo places img in the centre of the symbol on a background-coloured square. It forces
-// [LevelH] and sizes the square so that every Reed–Solomon block keeps spare correction capacity
-// (at most 20 % of the symbol area; less for small symbols), so the code still decodes.
-// The logo is scaled to fit, keeping its aspect ratio.
+// [LevelH]; the square spans at most 26 % of the symbol's side (under 7 % of its area), so
+// every Reed–Solomon block keeps at least a quarter of its correction capacity spare and the
+// code still decodes. The logo is scaled to fit, keeping its aspect ratio.
 func WithLogo(img image.Image) Option {
 	return func(c *config) error {
 		if img == nil || img.Bounds().Empty() {
