@@ -11,10 +11,10 @@ import (
 // repair about 30 % of its codewords. The codewords are interleaved across the blocks, but
 // not evenly: in some versions the column pairs that cross the centre carry the same blocks
 // again and again, so a square sized by area alone would overload one block. logoHole keeps
-// the square to 26 % of the symbol's side (under 7 % of its area), clear of the
-// finder, separator and format modules, and never lets its edge cut through an alignment
-// pattern. The tests check this rule against the block structure of every version 1–40: each
-// block keeps at least a quarter of its correction capacity for print wear, glare and creases.
+// the square to 26 % of the symbol's side (under 7 % of its area), clear of the finder,
+// separator and format modules, and never lets its edge cut through an alignment pattern.
+// The tests check this rule against the block structure of every version 1–40: each block
+// keeps at least a quarter of its correction capacity for print wear, glare and creases.
 
 // logoHole returns the side, in modules, of the centred square a logo may cover in a level-H
 // symbol of the given version (0 when none fits). The side is odd, so the square is centred
