@@ -20,6 +20,7 @@ func TestDecodeSweep(t *testing.T) {
 	}
 	for _, lv := range levels {
 		t.Run(lv.String(), func(t *testing.T) {
+			t.Parallel()
 			var files, contents []string
 			dir := t.TempDir()
 			for v := 1; v <= 40; v++ {
