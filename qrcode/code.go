@@ -7,7 +7,7 @@ import (
 	"image/color"
 	"strconv"
 
-	"github.com/qiwei-go/qiwei/qrcode/internal/qrenc"
+	"github.com/boombuler/barcode/qr"
 )
 
 // Errors returned by the local half of the package. Test with errors.Is.
@@ -49,16 +49,16 @@ func (l Level) String() string {
 
 func (l Level) valid() bool { return l == LevelL || l == LevelM || l == LevelQ || l == LevelH }
 
-func (l Level) qrenc() qrenc.Level {
+func (l Level) ecc() qr.ErrorCorrectionLevel {
 	switch l {
 	case LevelL:
-		return qrenc.L
+		return qr.L
 	case LevelQ:
-		return qrenc.Q
+		return qr.Q
 	case LevelH:
-		return qrenc.H
+		return qr.H
 	}
-	return qrenc.M
+	return qr.M
 }
 
 // Option configures [Encode], [PNGWith], [SVG] and the labels. Options apply in order; an
@@ -145,9 +145,9 @@ func WithColors(fg, bg color.Color) Option {
 }
 
 // WithLogo places img in the centre of the symbol on a background-coloured square. It forces
-// [LevelH] and sizes the square so that every Reed–Solomon block keeps spare correction capacity
-// (at most 20 % of the symbol area; less for small symbols), so the code still decodes.
-// The logo is scaled to fit, keeping its aspect ratio.
+// [LevelH]; the square spans at most 26 % of the symbol's side (under 7 % of its area), so
+// every Reed–Solomon block keeps at least a quarter of its correction capacity spare and the
+// code still decodes. The logo is scaled to fit, keeping its aspect ratio.
 func WithLogo(img image.Image) Option {
 	return func(c *config) error {
 		if img == nil || img.Bounds().Empty() {
@@ -185,23 +185,54 @@ func encode(content string, cfg config) (*Code, error) {
 	if len(content) > 7089 { // the numeric-mode maximum; cheap guard before the encoder runs
 		return nil, fmt.Errorf("%w: %d bytes", ErrContentTooLong, len(content))
 	}
-	// The matrix comes from our own encoder (internal/qrenc), not github.com/boombuler/barcode
-	// as first planned: boombuler spends ~1.4 ms per URL scoring masks through a bit list and
-	// goroutines, which alone missed the target of PNG ≤ 1.2× skip2/go-qrcode (BenchmarkPNG).
-	// qrenc's tests fill every version 1–40 at every level, decode each symbol with gozxing
-	// and zbar, and match skip2's and boombuler's version choice.
-	m, err := qrenc.Encode(content, cfg.level.qrenc())
+	// The matrix comes from github.com/boombuler/barcode/qr: the smallest version that holds
+	// the content at the level, and the mask with the lowest penalty score. Byte mode, which
+	// accepts anything, can only fail when the content does not fit; the encoder's message
+	// quotes the whole content, so it is not passed on.
+	bc, err := qr.Encode(content, cfg.level.ecc(), encoding(content))
 	if err != nil {
-		if errors.Is(err, qrenc.ErrTooLong) {
-			return nil, fmt.Errorf("%w: %d bytes at level %v", ErrContentTooLong, len(content), cfg.level)
-		}
-		return nil, fmt.Errorf("qrcode: %w", err)
+		return nil, fmt.Errorf("%w: %d bytes at level %v", ErrContentTooLong, len(content), cfg.level)
 	}
-	c := &Code{content: content, n: m.Size, dark: m.Modules, cfg: cfg}
+	b := bc.Bounds()
+	n := b.Dx()
+	if n < 21 || n > 177 || (n-17)%4 != 0 || b.Dy() != n {
+		return nil, fmt.Errorf("qrcode: encoder returned a %v symbol", b.Size())
+	}
+	c := &Code{content: content, n: n, dark: make([]bool, n*n), cfg: cfg}
+	for y := range n {
+		row := c.dark[y*n : (y+1)*n]
+		for x := range row {
+			r, _, _, _ := bc.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			row[x] = r < 0x8000 // the encoder's colour scheme: black modules on white
+		}
+	}
 	if cfg.logo != nil {
 		c.hole = logoHole(c.Version())
 	}
 	return c, nil
+}
+
+// encoding picks the most compact single mode: numeric when every byte is a digit,
+// alphanumeric when every byte is one of the 45 characters 0–9 A–Z space $%*+-./:, otherwise
+// UTF-8 bytes without an ECI header (what phone readers expect). The choice is made here, not
+// by the encoder's Auto mode: that tries numeric mode first and parses each group of three
+// characters with strconv.Atoi, which accepts a sign, so "+8613800138000" would be stored as
+// "08613800138000".
+func encoding(content string) qr.Encoding {
+	numeric := true
+	for i := range len(content) {
+		switch c := content[i]; {
+		case c >= '0' && c <= '9':
+		case c >= 'A' && c <= 'Z', c == ' ', c == '$', c == '%', c == '*', c == '+', c == '-', c == '.', c == '/', c == ':':
+			numeric = false
+		default:
+			return qr.Unicode
+		}
+	}
+	if numeric {
+		return qr.Numeric
+	}
+	return qr.AlphaNumeric
 }
 
 // Content returns the encoded text.

@@ -16,6 +16,8 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/require"
+
+	"github.com/qiwei-go/qiwei/internal/testsvc"
 )
 
 // Independent decoders used to check every image this package writes.
@@ -72,25 +74,11 @@ func rotate90(src *image.RGBA) *image.RGBA {
 	return dst
 }
 
-// requireService returns the path of an external binary, or skips the test when it is
-// missing (fails instead when QIWEI_REQUIRE_SERVICES=1).
-func requireService(t testing.TB, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("QIWEI_REQUIRE_SERVICES") == "1" {
-			t.Fatalf("%s not found (install %s); QIWEI_REQUIRE_SERVICES=1", name, pkg)
-		}
-		t.Skipf("%s not found: install %s to run this check", name, pkg)
-	}
-	return p
-}
-
 // zbarDecodeFiles runs zbarimg on each file and returns one decoded text per file, in
 // order ("" when zbar found nothing in that file).
 func zbarDecodeFiles(t testing.TB, files []string) []string {
 	t.Helper()
-	bin := requireService(t, "zbarimg", "zbar-tools")
+	bin := testsvc.Require(t, "zbarimg", "apt-get install zbar-tools")
 	out := make([]string, len(files))
 	// One process per file: with several files and --raw the output cannot be attributed.
 	for i, f := range files {
@@ -108,7 +96,7 @@ func zbarDecodeFiles(t testing.TB, files []string) []string {
 // zbarDecodePNG writes b to a temporary file and decodes it with zbarimg.
 func zbarDecodePNG(t testing.TB, b []byte) string {
 	t.Helper()
-	requireService(t, "zbarimg", "zbar-tools")
+	testsvc.Require(t, "zbarimg", "apt-get install zbar-tools")
 	f := filepath.Join(t.TempDir(), "qr"+strconv.Itoa(len(b))+".png")
 	require.NoError(t, os.WriteFile(f, b, 0o600))
 	return zbarDecodeFiles(t, []string{f})[0]

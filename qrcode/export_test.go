@@ -7,3 +7,9 @@ func RasterOnly(f *Font) *Font {
 	c.member = nil
 	return &c
 }
+
+// ByteCapacity and ByteContent let the decode sweeps fill every version to its capacity.
+var (
+	ByteCapacity = stdByteCapacity
+	ByteContent  = byteContent
+)

@@ -113,8 +113,9 @@ func renderLabel(code *Code, spec LabelSpec, g labelGeometry, f *Font) (draw.Ima
 		}
 		dst = gray
 	} else {
-		dst = image.NewNRGBA(bounds)
-		draw.Draw(dst, bounds, image.NewUniform(code.cfg.bg), image.Point{}, draw.Src)
+		rgba := image.NewNRGBA(bounds)
+		fillNRGBA(rgba, bounds, code.cfg.bg)
+		dst = rgba
 	}
 	origin := g.qr.Min.Add(image.Pt(off, off))
 	code.paint(dst, origin, m)

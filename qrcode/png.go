@@ -63,7 +63,7 @@ func (c *Code) Image(size int) (image.Image, error) {
 
 func (c *Code) rgba(size, m, off int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	draw.Draw(img, img.Bounds(), image.NewUniform(c.cfg.bg), image.Point{}, draw.Src)
+	fillNRGBA(img, img.Bounds(), c.cfg.bg)
 	c.paint(img, image.Pt(off, off), m)
 	c.drawLogo(img, image.Pt(off, off), m)
 	return img
@@ -100,6 +100,12 @@ func fillRect(dst draw.Image, r image.Rectangle, col color.NRGBA) {
 				row[i] = idx
 			}
 		}
+	case *image.NRGBA:
+		if col.A != 0xff {
+			draw.Draw(dst, r, image.NewUniform(col), image.Point{}, draw.Over) // blend
+			return
+		}
+		fillNRGBA(d, r, col)
 	case *image.Gray:
 		g := color.GrayModel.Convert(col).(color.Gray).Y
 		for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -110,6 +116,21 @@ func fillRect(dst draw.Image, r image.Rectangle, col color.NRGBA) {
 		}
 	default:
 		draw.Draw(dst, r, image.NewUniform(col), image.Point{}, draw.Over)
+	}
+}
+
+// fillNRGBA sets every pixel of r (already inside dst) to col, as draw.Src would: one row
+// is written, the others copied from it.
+func fillNRGBA(dst *image.NRGBA, r image.Rectangle, col color.NRGBA) {
+	if r.Empty() {
+		return
+	}
+	first := dst.Pix[dst.PixOffset(r.Min.X, r.Min.Y):dst.PixOffset(r.Max.X, r.Min.Y)]
+	for i := 0; i < len(first); i += 4 {
+		first[i], first[i+1], first[i+2], first[i+3] = col.R, col.G, col.B, col.A
+	}
+	for y := r.Min.Y + 1; y < r.Max.Y; y++ {
+		copy(dst.Pix[dst.PixOffset(r.Min.X, y):], first)
 	}
 }
 

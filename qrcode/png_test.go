@@ -20,6 +20,7 @@ var testContents = []struct {
 }{
 	{"url", "https://shop.example.com/p/BAG-000123?s=Ab3_-xYz0123"},
 	{"numeric", "0123456789012345"},
+	{"phone number", "+8613800138000"}, // a sign inside digits must not be taken for numeric mode
 	{"alphanumeric", "BAG-000123 $%*+-./:"},
 	{"chinese", "棕色托特包 Brown tote · 真皮"},
 	{"single char", "x"},
@@ -111,6 +112,53 @@ func TestPNGOptions(t *testing.T) {
 			got, err := gozxingDecode(flat)
 			require.NoError(t, err)
 			assert.Equal(t, content, got)
+		})
+	}
+}
+
+// TestLogoImageColours checks the pixels of the full-colour path a logo takes: modules and
+// background are exactly the chosen colours, a translucent foreground is blended over the
+// background as draw.Over would, and nothing outside the logo square has the logo's colour.
+func TestLogoImageColours(t *testing.T) {
+	navy := color.NRGBA{0x10, 0x20, 0x60, 0xff}
+	ink := color.NRGBA{0x10, 0x20, 0x60, 0x80}
+	cream := color.NRGBA{0xff, 0xf8, 0xe0, 0xff}
+	over := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	over.SetNRGBA(0, 0, cream)
+	draw.Draw(over, over.Bounds(), image.NewUniform(ink), image.Point{}, draw.Over)
+	for _, tc := range []struct {
+		name           string
+		fg, bg, wantFg color.NRGBA
+	}{
+		{"opaque", navy, cream, navy},
+		{"transparent background", navy, color.NRGBA{}, navy},
+		{"translucent foreground", ink, cream, over.NRGBAAt(0, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := qrcode.Encode("https://shop.example.com/p/BAG-000777", qrcode.WithColors(tc.fg, tc.bg),
+				qrcode.WithLogo(badgeLogo(40, 40)))
+			require.NoError(t, err)
+			const m = 4
+			img, err := c.Image(m * c.MinSize())
+			require.NoError(t, err)
+			nrgba, ok := img.(*image.NRGBA)
+			require.True(t, ok, "%T", img)
+			q, logo := c.QuietZone(), c.LogoArea()
+			for y := -q; y < c.Size()+q; y++ {
+				for x := -q; x < c.Size()+q; x++ {
+					if image.Pt(x, y).In(logo) {
+						continue
+					}
+					want := tc.bg
+					if c.Dark(x, y) {
+						want = tc.wantFg
+					}
+					px := (x + q) * m
+					py := (y + q) * m
+					require.Equal(t, want, nrgba.NRGBAAt(px, py), "module (%d,%d)", x, y)
+					require.Equal(t, want, nrgba.NRGBAAt(px+m-1, py+m-1), "module (%d,%d)", x, y)
+				}
+			}
 		})
 	}
 }

@@ -17,13 +17,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/internal/testsvc"
 	"github.com/qiwei-go/qiwei/qrcode"
 )
 
 // renderPage renders one PDF page with pdftoppm (poppler-utils) and returns the image.
 func renderPage(t *testing.T, pdf []byte, page, dpi int) image.Image {
 	t.Helper()
-	bin := requireService(t, "pdftoppm", "poppler-utils")
+	bin := testsvc.Require(t, "pdftoppm", "apt-get install poppler-utils")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "sheet.pdf")
 	require.NoError(t, os.WriteFile(in, pdf, 0o600))
@@ -50,7 +51,7 @@ func crop(img image.Image, dpi int, x, y, w, h float64) image.Image {
 
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin := requireService(t, "pdftotext", "poppler-utils")
+	bin := testsvc.Require(t, "pdftotext", "apt-get install poppler-utils")
 	in := filepath.Join(t.TempDir(), "sheet.pdf")
 	require.NoError(t, os.WriteFile(in, pdf, 0o600))
 	out, err := exec.Command(bin, "-enc", "UTF-8", in, "-").Output()
@@ -60,7 +61,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 
 func pdfPages(t *testing.T, pdf []byte) int {
 	t.Helper()
-	bin := requireService(t, "pdfinfo", "poppler-utils")
+	bin := testsvc.Require(t, "pdfinfo", "apt-get install poppler-utils")
 	in := filepath.Join(t.TempDir(), "sheet.pdf")
 	require.NoError(t, os.WriteFile(in, pdf, 0o600))
 	out, err := exec.Command(bin, in).Output()
