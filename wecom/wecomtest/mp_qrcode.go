@@ -162,7 +162,9 @@ func (h *Handler) showQRCode(w http.ResponseWriter, r *http.Request) {
 // renderQR encodes content as a size×size PNG QR code: whole pixels per module and the 4-module quiet
 // zone the QR standard requires around the symbol (without it decoders fail now and then).
 func renderQR(content string, size int) ([]byte, error) {
-	code, err := qr.Encode(content, qr.M, qr.Auto)
+	// Byte mode, never qr.Auto: boombuler's Auto reads digit groups with strconv.Atoi, which accepts a
+	// sign, so "+86138…" would be stored as "086138…".
+	code, err := qr.Encode(content, qr.M, qr.Unicode)
 	if err != nil {
 		return nil, err
 	}
