@@ -26,9 +26,11 @@ var (
 	ErrInvalidRequest = errors.New("wecom: invalid request")
 	// ErrNoAgentID: the call needs the app's AgentId; create the client with [WithAgentID].
 	ErrNoAgentID = errNoAgent
-	// ErrWeComOnly: the call exists only for WeCom clients ([New]), not for a 公众号.
+	// ErrWeComOnly: the call exists only for WeCom clients ([New]), not for a 公众号. Errors
+	// matching it also match [ErrWrongPlatform].
 	ErrWeComOnly = errors.New("wecom: this call needs a WeCom client (New), not a 公众号 one")
 	// ErrOfficialAccountOnly: the call exists only for 公众号 clients ([NewOfficialAccount]).
+	// Errors matching it also match [ErrWrongPlatform].
 	ErrOfficialAccountOnly = errors.New("wecom: this call needs a 公众号 client (NewOfficialAccount)")
 )
 
