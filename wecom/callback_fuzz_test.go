@@ -88,7 +88,7 @@ func FuzzCallbackHandler(f *testing.F) {
 			}
 			env, err := tg.side.EncryptMessage(body, "1", "n")
 			require.NoError(t, err)
-			enc := string(env[len("<xml>\n<Encrypt><![CDATA[") : bytes.Index(env, []byte("]]></Encrypt>"))])
+			enc := string(env[len("<xml>\n<Encrypt><![CDATA["):bytes.Index(env, []byte("]]></Encrypt>"))])
 			reqBody = []byte("<xml><ToUserName><![CDATA[x]]></ToUserName><Encrypt><![CDATA[" + enc + "]]></Encrypt></xml>")
 			q.Set("timestamp", ts)
 			q.Set("nonce", nonce)
