@@ -302,18 +302,30 @@ func (c *Client) keySuffix() string {
 	return c.id + ":" + strconv.FormatInt(c.agentID, 10) + ":" + hex.EncodeToString(h[:6])
 }
 
+// The accessors below return zero values for a nil client; calls that do I/O return [ErrNilClient].
+
 // ID returns the corp id (WeCom) or app id (公众号) the client was created with.
-func (c *Client) ID() string { return c.id }
+func (c *Client) ID() string {
+	if c == nil {
+		return ""
+	}
+	return c.id
+}
 
 // AgentID returns the WeCom app's AgentId, or 0 when none was set.
-func (c *Client) AgentID() int64 { return c.agentID }
+func (c *Client) AgentID() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.agentID
+}
 
 // IsOfficialAccount reports whether c was created by [NewOfficialAccount].
-func (c *Client) IsOfficialAccount() bool { return c.kind == kindOfficialAccount }
+func (c *Client) IsOfficialAccount() bool { return c.Platform() == PlatformOfficialAccount }
 
 // BaseURL returns the base URL (no trailing slash) the client uses for host h.
 func (c *Client) BaseURL(h Host) string {
-	if h < 0 || h >= hostCount {
+	if c == nil || h < 0 || h >= hostCount {
 		return ""
 	}
 	return c.hosts[h]
@@ -322,13 +334,26 @@ func (c *Client) BaseURL(h Host) string {
 // HTTPClient returns a copy of the HTTP client the client sends requests with (for downloads of
 // URLs that WeCom returns, such as image links). Changing the copy does not change c.
 func (c *Client) HTTPClient() *http.Client {
+	if c == nil {
+		return &http.Client{}
+	}
 	cp := *c.hc
 	return &cp
 }
 
 // Logger returns the client's logger (a discarding one unless [WithLogger] was given).
-func (c *Client) Logger() *slog.Logger { return c.log }
+func (c *Client) Logger() *slog.Logger {
+	if c == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.log
+}
 
 // TokenStore returns the store tokens are cached in, so that packages built on the client (e.g.
 // callback dedupe, scene binders) can share it.
-func (c *Client) TokenStore() TokenStore { return c.store }
+func (c *Client) TokenStore() TokenStore {
+	if c == nil {
+		return nil
+	}
+	return c.store
+}

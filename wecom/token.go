@@ -30,6 +30,9 @@ type Invalidator interface {
 // AccessToken returns a valid access token (from cache when possible). Prefer [Client.Do], which also
 // refreshes a token WeCom rejects.
 func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	if c == nil {
+		return "", fmt.Errorf("%w (AccessToken)", ErrNilClient)
+	}
 	tok, err := c.tokens.Token(ctx)
 	if err != nil {
 		return "", fmt.Errorf("wecom: access token: %w", err)
