@@ -209,7 +209,7 @@ func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
 	if h.pool != nil {
 		if !h.pool.submit(func() { h.runJob(ctx, msg, key) }) {
 			// Queue full or shut down: handle it here, before answering (back-pressure).
-			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: callback queue full; handling in the request", slogMsg(msg))
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: callback queue full (or shut down); handling in the request", slogMsg(msg))
 			h.runJob(ctx, msg, key)
 		}
 		h.ack(w)
