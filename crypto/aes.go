@@ -36,16 +36,10 @@ func open[T text](c *Cryptor, enc T) ([]byte, error) {
 	buf = buf[:n]
 	c.cryptBlocks(&c.decrypters, cipher.NewCBCDecrypter, buf)
 
-	pad := int(buf[n-1])
-	if pad < 1 || pad > padBlock || pad > n {
-		return nil, ErrInvalidPadding
+	buf, err = unpad(buf)
+	if err != nil {
+		return nil, err
 	}
-	for _, b := range buf[n-pad : n-1] {
-		if int(b) != pad {
-			return nil, ErrInvalidPadding
-		}
-	}
-	buf = buf[:n-pad]
 	if len(buf) < headerLen {
 		return nil, ErrInvalidLength
 	}
@@ -58,6 +52,21 @@ func open[T text](c *Cryptor, enc T) ([]byte, error) {
 		return nil, ErrReceiverMismatch
 	}
 	return rest[:msgLen:msgLen], nil
+}
+
+// unpad checks and removes the PKCS#7 padding (block size 32) of a decrypted, non-empty buf.
+func unpad(buf []byte) ([]byte, error) {
+	n := len(buf)
+	pad := int(buf[n-1])
+	if pad < 1 || pad > padBlock || pad > n {
+		return nil, ErrInvalidPadding
+	}
+	for _, b := range buf[n-pad : n-1] {
+		if int(b) != pad {
+			return nil, ErrInvalidPadding
+		}
+	}
+	return buf[: n-pad : n-pad], nil
 }
 
 // sealedLen returns the length of the padded plaintext (= ciphertext) for a message of n bytes.

@@ -60,6 +60,12 @@
 // receiverID "" (which also disables the ReceiveId check) and use [Cryptor.DecryptJSON] and
 // [Cryptor.EncryptJSON].
 //
+// Images and files the bot receives are downloaded from a URL in the message and are encrypted
+// with the same key (AES-256-CBC, IV = key[:16], PKCS#7 padding, no base64): decrypt them with
+// [Cryptor.DecryptFile], which checks the padding as strictly as a callback, and then check
+// that the bytes are what you expect (e.g. an image's magic bytes), since a wrong key is not
+// always detected by the padding alone. [Cryptor.EncryptFile] produces such files for tests.
+//
 // # Replay protection
 //
 // [WithMaxSkew] rejects callbacks whose timestamp is too far from the current time

@@ -11,6 +11,8 @@ import (
 //
 //	go test -run x -fuzz FuzzDecryptMessage -fuzztime 2m ./crypto/
 //	go test -run x -fuzz FuzzVerifyURL -fuzztime 2m ./crypto/
+//	go test -run x -fuzz FuzzDecryptJSON -fuzztime 2m ./crypto/
+//	go test -run x -fuzz FuzzDecryptFile -fuzztime 2m ./crypto/
 
 // FuzzDecryptMessage feeds arbitrary envelopes and arbitrary decrypted buffers through
 // DecryptMessage. body exercises the XML scanner (differentially against encoding/xml) and,

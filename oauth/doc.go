@@ -38,6 +38,11 @@
 // user_ticket or a token). Only corp members may sign in unless AllowNonMembers is set; Allow can
 // restrict further.
 //
+// Misconfiguration fails when the handler is built, not on the first visitor: [Middleware] and
+// [Logout] panic with the error [MiddlewareOptions.Validate] reports (a short SessionKey, a 公众号
+// client in Client, a relative RedirectURL, …), so call Validate first, as above, when the options
+// come from configuration.
+//
 // # Building blocks
 //
 // [Config] builds the WeCom URLs: [Config.AuthCodeURL] (网页授权, opened inside WeCom) and
@@ -57,14 +62,18 @@
 // encoded in base62 to meet WeCom's rule (at most 128 characters of a-zA-Z0-9). That leaves room for a return path of [MaxReturnToLen] bytes; longer or
 // unsafe paths (anything but a same-site path such as "/p/1?x=2") become "/" when issued, and
 // [StateSigner.Verify] rejects them, so the state can never become an open redirect.
+// [NewStateSigner] panics on a key shorter than [MinKeyLen] bytes (check one from configuration
+// with [ValidateStateKey]) instead of returning a signer that cannot sign.
 //
 // # Errors
 //
 // A used, expired or foreign code matches wecom.CodeInvalidOAuthCode (40029) with errors.Is, for
 // WeCom and 公众号 alike (the 公众号's 40163 "code been used" matches it too). Other WeCom answers
 // are *wecom.APIError values; see package wecom. State problems are [ErrInvalidState],
-// [ErrStateExpired] and [ErrUnsafeReturnTo]. Error strings and log lines never contain codes,
-// tokens, secrets, states or cookies.
+// [ErrStateExpired] and [ErrUnsafeReturnTo]. A 公众号-only call ([ExchangeMP], [RefreshMPToken],
+// [MPUserInfo]) on a WeCom client, or [UserDetail] on a 公众号 client, fails with an error matching
+// wecom.ErrWrongPlatform before any request; a nil client with wecom.ErrNilClient. Error strings and
+// log lines never contain codes, tokens, secrets, states or cookies.
 //
 // # Testing
 //

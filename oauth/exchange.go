@@ -66,7 +66,7 @@ func (id *Identity) LogValue() slog.Value {
 // WeCom API: https://developer.work.weixin.qq.com/document/path/91023
 func Exchange(ctx context.Context, c *wecom.Client, code string) (*Identity, error) {
 	if c == nil {
-		return nil, errors.New("oauth: Exchange: nil client")
+		return nil, fmt.Errorf("%w (oauth.Exchange)", wecom.ErrNilClient)
 	}
 	if c.IsOfficialAccount() {
 		t, err := ExchangeMP(ctx, c, code)
@@ -123,8 +123,8 @@ type UserDetailInfo struct {
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/95833
 func UserDetail(ctx context.Context, c *wecom.Client, userTicket string) (*UserDetailInfo, error) {
-	if c == nil {
-		return nil, errors.New("oauth: UserDetail: nil client")
+	if err := c.Require(wecom.PlatformWeCom, "oauth.UserDetail"); err != nil {
+		return nil, err
 	}
 	if userTicket == "" {
 		return nil, errors.New("oauth: UserDetail: empty user_ticket")
@@ -197,8 +197,8 @@ func (r *mpTokenResp) token() *MPToken {
 //
 // WeChat API: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
 func ExchangeMP(ctx context.Context, c *wecom.Client, code string) (*MPToken, error) {
-	if c == nil || !c.IsOfficialAccount() {
-		return nil, errors.New("oauth: ExchangeMP needs a 公众号 client (wecom.NewOfficialAccount)")
+	if err := c.Require(wecom.PlatformOfficialAccount, "oauth.ExchangeMP"); err != nil {
+		return nil, err
 	}
 	if err := checkCode(code); err != nil {
 		return nil, err
@@ -219,8 +219,8 @@ func ExchangeMP(ctx context.Context, c *wecom.Client, code string) (*MPToken, er
 //
 // WeChat API: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
 func RefreshMPToken(ctx context.Context, c *wecom.Client, refreshToken string) (*MPToken, error) {
-	if c == nil || !c.IsOfficialAccount() {
-		return nil, errors.New("oauth: RefreshMPToken needs a 公众号 client (wecom.NewOfficialAccount)")
+	if err := c.Require(wecom.PlatformOfficialAccount, "oauth.RefreshMPToken"); err != nil {
+		return nil, err
 	}
 	if refreshToken == "" {
 		return nil, errors.New("oauth: RefreshMPToken: empty refresh token")
@@ -249,8 +249,8 @@ type MPUser struct {
 //
 // WeChat API: https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html
 func MPUserInfo(ctx context.Context, c *wecom.Client, t *MPToken) (*MPUser, error) {
-	if c == nil {
-		return nil, errors.New("oauth: MPUserInfo: nil client")
+	if err := c.Require(wecom.PlatformOfficialAccount, "oauth.MPUserInfo"); err != nil {
+		return nil, err
 	}
 	if t == nil || t.AccessToken == "" || t.OpenID == "" {
 		return nil, errors.New("oauth: MPUserInfo: token without access_token or openid")

@@ -203,10 +203,26 @@ func TestExchangeMPCodeUsedKeepsItsCode(t *testing.T) {
 	t.Log(err)
 }
 
-func TestExchangeMPNeedsOfficialAccount(t *testing.T) {
-	c, _ := newMocked(t)
-	_, err := oauth.ExchangeMP(t.Context(), c, "CODE")
-	assert.ErrorContains(t, err, "公众号 client")
+func TestWrongPlatformCallsSendNothing(t *testing.T) {
+	wc, wmt := newMocked(t)
+	mp, mmt := newMockedMP(t)
+	_, err := oauth.ExchangeMP(t.Context(), wc, "CODE")
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	_, err = oauth.RefreshMPToken(t.Context(), wc, "R")
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	_, err = oauth.MPUserInfo(t.Context(), wc, &oauth.MPToken{AccessToken: "a", OpenID: "o"})
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	_, err = oauth.UserDetail(t.Context(), mp, "TICKET")
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	assert.Zero(t, wmt.GetTotalCallCount()+mmt.GetTotalCallCount(), "no HTTP request")
+
+	for _, err := range []error{
+		func() error { _, err := oauth.Exchange(t.Context(), nil, "CODE"); return err }(),
+		func() error { _, err := oauth.ExchangeMP(t.Context(), nil, "CODE"); return err }(),
+		func() error { _, err := oauth.UserDetail(t.Context(), nil, "T"); return err }(),
+	} {
+		assert.ErrorIs(t, err, wecom.ErrNilClient)
+	}
 }
 
 func TestMPUserInfo(t *testing.T) {

@@ -86,8 +86,9 @@ type MiddlewareOptions struct {
 	Now func() time.Time
 }
 
-// Validate reports what would make the middleware unusable. [Middleware] answers 500 to every request
-// when its options are invalid, so call Validate at start-up.
+// Validate reports what would make the middleware unusable. [Middleware] and [Logout] panic with this
+// error when built with invalid options, so call Validate first when the options come from
+// configuration, and report its error as you see fit.
 func (o *MiddlewareOptions) Validate() error {
 	_, err := newAuthenticator(o)
 	return err
@@ -107,10 +108,14 @@ func (o *MiddlewareOptions) Validate() error {
 // The callback verifies the signed state, exchanges the code, sets a signed HttpOnly SameSite=Lax
 // cookie carrying the identity and its expiry (nothing is stored on the server), and redirects to
 // the page first asked for.
+//
+// Invalid options are a programming or configuration error caught when the handler is built:
+// Middleware panics with the error [MiddlewareOptions.Validate] returns (never a secret), like
+// http.ServeMux.Handle with a bad pattern, instead of answering 500 to every request later.
 func Middleware(next http.Handler, o *MiddlewareOptions) http.Handler {
 	a, err := newAuthenticator(o)
 	if err != nil {
-		return misconfigured(o, err)
+		panic(fmt.Errorf("oauth.Middleware: %w", err))
 	}
 	a.next = next
 	return a
@@ -118,11 +123,12 @@ func Middleware(next http.Handler, o *MiddlewareOptions) http.Handler {
 
 // Logout returns a handler that clears the session cookie. It then redirects to LogoutRedirect when
 // set, answers 204 to API requests, and otherwise shows a short "signed out" page with a link to sign
-// in again (redirecting straight to "/" would sign a WeCom user in again at once).
+// in again (redirecting straight to "/" would sign a WeCom user in again at once). Like [Middleware]
+// it panics when built with invalid options.
 func Logout(o *MiddlewareOptions) http.Handler {
 	a, err := newAuthenticator(o)
 	if err != nil {
-		return misconfigured(o, err)
+		panic(fmt.Errorf("oauth.Logout: %w", err))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.clearCookie(w, r)
@@ -135,17 +141,6 @@ func Logout(o *MiddlewareOptions) http.Handler {
 		default:
 			a.page(w, http.StatusOK, "已退出登录 · Signed out", "重新登录 · Sign in again", "/")
 		}
-	})
-}
-
-func misconfigured(o *MiddlewareOptions, err error) http.Handler {
-	log := slog.New(slog.DiscardHandler)
-	if o != nil && o.Logger != nil {
-		log = o.Logger
-	}
-	log.Error("oauth: middleware misconfigured; answering 500", slog.String("err", err.Error()))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "oauth: login is misconfigured", http.StatusInternalServerError)
 	})
 }
 
@@ -192,9 +187,9 @@ func newAuthenticator(in *MiddlewareOptions) (*authenticator, error) {
 	case o.Client == nil && o.MPClient == nil:
 		add(errors.New("oauth: set Client (WeCom) or MPClient (公众号)"))
 	case o.Client != nil && o.Client.IsOfficialAccount():
-		add(errors.New("oauth: Client is a 公众号 client; put it in MPClient"))
+		add(fmt.Errorf("oauth: Client is a 公众号 client; put it in MPClient: %w", wecom.ErrWrongPlatform))
 	case o.MPClient != nil && !o.MPClient.IsOfficialAccount():
-		add(errors.New("oauth: MPClient must come from wecom.NewOfficialAccount"))
+		add(fmt.Errorf("oauth: MPClient must come from wecom.NewOfficialAccount: %w", wecom.ErrWrongPlatform))
 	}
 	if o.Client != nil {
 		a.cfg = fillConfig(o.Config, o.Client)
@@ -228,8 +223,8 @@ func newAuthenticator(in *MiddlewareOptions) (*authenticator, error) {
 	a.signer = o.Signer
 	if a.signer == nil {
 		a.signer = NewStateSigner(deriveKey(o.SessionKey, "state"), DefaultStateTTL).WithClock(a.o.Now)
-	} else if len(a.signer.key) < MinKeyLen {
-		return nil, fmt.Errorf("oauth: Signer: %w", ErrWeakKey)
+	} else if err := ValidateStateKey(a.signer.key); err != nil {
+		return nil, fmt.Errorf("oauth: Signer: %w", err)
 	}
 	a.codec = sessionCodec{key: deriveKey(o.SessionKey, "session"), now: a.o.Now}
 	return a, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -61,12 +62,28 @@ type StateSigner struct {
 
 // NewStateSigner returns a signer using key (at least [MinKeyLen] bytes, ideally 32 random bytes,
 // shared by all replicas) whose states are valid for ttl (≤ 0 means [DefaultStateTTL]).
-// With a shorter key Issue returns "" and Verify fails with [ErrWeakKey].
+//
+// A shorter key is a configuration error caught at construction: NewStateSigner panics with an
+// error matching [ErrWeakKey] (the key itself is never part of it), as regexp.MustCompile does with
+// a bad pattern, rather than returning a signer whose Issue would silently return "". When the key
+// comes from configuration, check it first with [ValidateStateKey] and report the error yourself.
 func NewStateSigner(key []byte, ttl time.Duration) *StateSigner {
+	if err := ValidateStateKey(key); err != nil {
+		panic(fmt.Errorf("oauth.NewStateSigner: %w", err))
+	}
 	if ttl <= 0 {
 		ttl = DefaultStateTTL
 	}
 	return &StateSigner{key: append([]byte(nil), key...), ttl: ttl, now: time.Now}
+}
+
+// ValidateStateKey reports whether key can sign states: nil, or an error matching [ErrWeakKey] when
+// it is shorter than [MinKeyLen] bytes.
+func ValidateStateKey(key []byte) error {
+	if len(key) < MinKeyLen {
+		return fmt.Errorf("%w: %d bytes, need at least %d (use 32 random bytes)", ErrWeakKey, len(key), MinKeyLen)
+	}
+	return nil
 }
 
 // WithClock returns a copy of s that reads the time from now (for tests).
@@ -92,7 +109,8 @@ func (s *StateSigner) TTL() time.Duration {
 
 // Issue returns a state carrying returnTo (a path such as "/p/ABC?x=1", typically r.URL.RequestURI())
 // and an expiry. returnTo becomes "/" when it is not a safe same-site path or is longer than
-// [MaxReturnToLen] bytes. The result has at most 128 characters of a-zA-Z0-9.
+// [MaxReturnToLen] bytes. The result has at most 128 characters of a-zA-Z0-9. Only a signer not made
+// by [NewStateSigner] (a nil or zero StateSigner) returns "".
 func (s *StateSigner) Issue(returnTo string) string {
 	if s == nil || len(s.key) < MinKeyLen {
 		return ""

@@ -93,9 +93,19 @@ func TestStateExpiry(t *testing.T) {
 }
 
 func TestStateWeakKey(t *testing.T) {
-	s := oauth.NewStateSigner([]byte("short"), time.Minute)
-	assert.Empty(t, s.Issue("/"))
-	_, err := s.Verify(oauth.NewStateSigner(testKey, time.Minute).Issue("/"))
+	// A short key is refused when the signer is built, not on the first login.
+	for _, key := range [][]byte{nil, []byte("short"), testKey[:oauth.MinKeyLen-1]} {
+		err := oauth.ValidateStateKey(key)
+		require.ErrorIs(t, err, oauth.ErrWeakKey)
+		assert.PanicsWithError(t, "oauth.NewStateSigner: "+err.Error(), func() { oauth.NewStateSigner(key, time.Minute) })
+	}
+	require.NoError(t, oauth.ValidateStateKey(testKey[:oauth.MinKeyLen]))
+	assert.NotPanics(t, func() { oauth.NewStateSigner(testKey[:oauth.MinKeyLen], time.Minute) })
+
+	// A zero StateSigner (not made by NewStateSigner) still fails safely.
+	var zero oauth.StateSigner
+	assert.Empty(t, zero.Issue("/"))
+	_, err := zero.Verify(oauth.NewStateSigner(testKey, time.Minute).Issue("/"))
 	assert.ErrorIs(t, err, oauth.ErrWeakKey)
 }
 

@@ -50,10 +50,14 @@ func WithKeyPrefix(p string) BinderOption { return func(b *Binder) { b.prefix = 
 // WithBinderClock sets the clock (tests).
 func WithBinderClock(now func() time.Time) BinderOption { return func(b *Binder) { b.now = now } }
 
-// NewBinder returns a binder creating codes with t and keeping state in store.
+// NewBinder returns a binder creating codes with t and keeping state in store. t must be on a
+// 公众号 client: a nil or WeCom client fails here (wecom.ErrNilClient, wecom.ErrWrongPlatform).
 func NewBinder(t *Tickets, store wecom.TokenStore, opts ...BinderOption) (*Binder, error) {
-	if t == nil || store == nil {
-		return nil, errors.New("qrcode: NewBinder: nil tickets or store")
+	if err := t.check("NewBinder"); err != nil {
+		return nil, err
+	}
+	if store == nil {
+		return nil, errors.New("qrcode: NewBinder: nil store")
 	}
 	cad, ok := store.(wecom.CompareAndDeleter)
 	if !ok {

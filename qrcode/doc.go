@@ -80,7 +80,9 @@
 //	tk, err := qrcode.NewTickets(mp).Temporary(ctx, qrcode.StrScene("bind_42"), 7*24*time.Hour)
 //	png, err := qrcode.PNG(tk.URL, 512) // render locally, or link tk.ImageURL() (showqrcode)
 //
-// Limits are checked before any request ([ErrInvalidExpiry], [ErrInvalidSceneID], [ErrInvalidScene]).
+// Limits are checked before any request ([ErrInvalidExpiry], [ErrInvalidSceneID], [ErrInvalidScene]),
+// and so is the client: a nil one fails with wecom.ErrNilClient, a WeCom one with
+// wecom.ErrWrongPlatform.
 // In the callback, [ParseScanEvent] turns both "subscribe with qrscene_…" (a new follower) and
 // "SCAN" (an existing follower) into one [ScanEvent]; a plain follow has no scene ([ScanEvent.IsScan]).
 // [Binder] packages the "scan to bind" pattern: Issue a code for an entity, Resolve the scan back to

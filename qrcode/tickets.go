@@ -93,7 +93,20 @@ type Tickets struct {
 }
 
 // NewTickets returns a ticket service on a 公众号 client (see [wecom.NewOfficialAccount]).
+//
+// It never panics and cannot fail itself: with a nil client every method returns an error matching
+// wecom.ErrNilClient, and with a WeCom client (wecom.New) one matching wecom.ErrWrongPlatform, in
+// both cases before any request is sent (a WeCom token would only earn errcode 40001 and be dropped
+// from the cache). [NewBinder] checks the same at construction.
 func NewTickets(c *wecom.Client) *Tickets { return &Tickets{c: c} }
+
+// check refuses a nil Tickets, a nil client or a WeCom client before anything is sent.
+func (t *Tickets) check(call string) error {
+	if t == nil {
+		return fmt.Errorf("qrcode: %s: %w", call, wecom.ErrNilClient)
+	}
+	return t.c.Require(wecom.PlatformOfficialAccount, "qrcode.Tickets."+call)
+}
 
 type sceneBody struct {
 	SceneID  uint32 `json:"scene_id,omitempty"`
@@ -119,6 +132,9 @@ type createResp struct {
 //
 // WeChat API: https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
 func (t *Tickets) Temporary(ctx context.Context, s Scene, ttl time.Duration) (*Ticket, error) {
+	if err := t.check("Temporary"); err != nil {
+		return nil, err
+	}
 	if ttl < MinTemporaryExpiry || ttl > MaxTemporaryExpiry {
 		return nil, fmt.Errorf("%w: got %v", ErrInvalidExpiry, ttl)
 	}
@@ -135,6 +151,9 @@ func (t *Tickets) Temporary(ctx context.Context, s Scene, ttl time.Duration) (*T
 // Permanent creates a permanent code (QR_LIMIT_SCENE or QR_LIMIT_STR_SCENE). An account may hold at
 // most 100,000 of them.
 func (t *Tickets) Permanent(ctx context.Context, s Scene) (*Ticket, error) {
+	if err := t.check("Permanent"); err != nil {
+		return nil, err
+	}
 	if err := s.validate(true); err != nil {
 		return nil, err
 	}
@@ -167,6 +186,9 @@ const maxImage = 4 << 20
 // Image downloads the code's image from showqrcode (JPEG upstream; PNG from wecomtest) and returns
 // its bytes and content type. An unknown or expired ticket is [ErrTicketNotFound].
 func (t *Tickets) Image(ctx context.Context, ticket string) ([]byte, string, error) {
+	if err := t.check("Image"); err != nil {
+		return nil, "", err
+	}
 	if ticket == "" {
 		return nil, "", fmt.Errorf("%w: empty ticket", ErrTicketNotFound)
 	}

@@ -165,14 +165,19 @@ func NewClient(wc *wecom.Client, opts ...Option) (*Client, error) {
 // chinaTime is UTC+8 without DST: China Standard Time. A fixed zone needs no tzdata.
 var chinaTime = time.FixedZone("CST", 8*60*60)
 
-// ErrNoClient is returned by every call of a Client created without a *wecom.Client.
+// ErrNoClient is returned by every call of a Client created without a *wecom.Client; it also
+// matches wecom.ErrNilClient. A Client on a 公众号 client (smart sheets are WeCom only) fails every
+// call with an error matching wecom.ErrWrongPlatform. Both happen before any request.
 var ErrNoClient = errors.New("smartsheet: Client has no wecom.Client")
 
 // post calls a wedoc endpoint (path without the /cgi-bin/wedoc/ prefix). Reads are idempotent:
 // ambiguous failures are retried. Writes are retried only when WeCom certainly rejected them.
 func (c *Client) post(ctx context.Context, path string, body, out any, idempotent bool) error {
 	if c == nil || c.wc == nil {
-		return ErrNoClient
+		return fmt.Errorf("%w: %w", ErrNoClient, wecom.ErrNilClient)
+	}
+	if err := c.wc.Require(wecom.PlatformWeCom, "smartsheet "+path); err != nil {
+		return err
 	}
 	req := &wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/wedoc/" + path, Body: body}
 	return c.withRetry(ctx, req.Path, idempotent, func(ctx context.Context) error {

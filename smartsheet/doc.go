@@ -14,6 +14,12 @@
 //	sheets, err := client.Sheets(ctx, doc.ID, nil) // a new smart sheet has one sub-sheet
 //	sheetID := sheets[0].ID
 //
+// A sub-sheet added later with [Client.AddSheet] is empty: no columns and no views. Give it columns
+// with [Client.AddFields] (or [Table.EnsureSchema]). add_fields requires the property of most typed
+// columns (number, date, link, select, created/modified time, progress, reference, location, auto
+// number, currency: see [FieldType.RequiresProperty]); AddFields checks it, and the members with a
+// closed set of values, before sending.
+//
 // # Records and values
 //
 // A [Record] holds cells keyed by column title. Build cells with [Text], [Number], [DateTime],
@@ -55,7 +61,10 @@
 // # Errors
 //
 // WeCom errors are *wecom.APIError values and match wecom.ErrCode with errors.Is. Bad input is
-// refused before anything is sent, with an error wrapping [ErrInvalidInput]. Rate limits (45009,
+// refused before anything is sent, with an error wrapping [ErrInvalidInput] (a *[ValidationError]
+// for a field definition). Smart sheets are WeCom only: on a 公众号 client every call fails with an
+// error matching wecom.ErrWrongPlatform, and without a client with wecom.ErrNilClient, both before
+// any request. Rate limits (45009,
 // 45033) and data-version conflicts (6000) are waited out and retried ([WithRetry]); reads are also
 // retried after errcode -1, HTTP 5xx and transport errors.
 //

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"math"
 	"time"
 	"unicode/utf8"
 )
@@ -219,6 +221,44 @@ type UploadedImage struct {
 	Width  int    `json:"width"`
 	Height int    `json:"height"`
 	Size   int64  `json:"size"`
+}
+
+// UnmarshalJSON reads width, height and size as numbers or as decimal strings: the 上传图片 page
+// documents them as strings while its example shows numbers.
+func (u *UploadedImage) UnmarshalJSON(data []byte) error {
+	var w struct {
+		URL    string          `json:"url"`
+		Width  json.RawMessage `json:"width"`
+		Height json.RawMessage `json:"height"`
+		Size   json.RawMessage `json:"size"`
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return err
+	}
+	num := func(name string, raw json.RawMessage) (int64, error) {
+		if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
+			return 0, nil
+		}
+		f, ok := decodeNumber(raw)
+		if !ok || f < 0 || f != math.Trunc(f) || f > math.MaxInt32*1024 {
+			return 0, fmt.Errorf("smartsheet: image_upload: %s is not a whole number: %s", name, raw)
+		}
+		return int64(f), nil
+	}
+	width, err := num("width", w.Width)
+	if err != nil {
+		return err
+	}
+	height, err := num("height", w.Height)
+	if err != nil {
+		return err
+	}
+	size, err := num("size", w.Size)
+	if err != nil {
+		return err
+	}
+	*u = UploadedImage{URL: w.URL, Width: int(width), Height: int(height), Size: size}
+	return nil
 }
 
 // Image returns the picture as an [Image] for an image cell.

@@ -111,7 +111,7 @@ func TestImportLatency(t *testing.T) {
 	}
 	f := newFake(t, []wecomtest.Option{wecomtest.WithLatency(30 * time.Millisecond)})
 	f.addFields(t, smartsheet.Field{Title: "编号", Type: smartsheet.FieldText},
-		smartsheet.Field{Title: "库存", Type: smartsheet.FieldNumber})
+		smartsheet.Field{Title: "库存", Type: smartsheet.FieldNumber, Number: &smartsheet.NumberProperty{}})
 	recs := importRows(10000)
 	start := time.Now()
 	_, err := f.c.AddRecords(t.Context(), f.docID, f.sheetID, recs)
@@ -133,7 +133,7 @@ func BenchmarkImport10k(b *testing.B) {
 			sheet, err := f.c.AddSheet(ctx, f.docID, nil)
 			require.NoError(b, err)
 			_, err = f.c.AddFields(ctx, f.docID, sheet.ID, smartsheet.Field{Title: "编号", Type: smartsheet.FieldText},
-				smartsheet.Field{Title: "库存", Type: smartsheet.FieldNumber})
+				smartsheet.Field{Title: "库存", Type: smartsheet.FieldNumber, Number: &smartsheet.NumberProperty{}})
 			require.NoError(b, err)
 			return sheet.ID
 		}
@@ -449,9 +449,9 @@ func TestDocsSheetsViewsE2E(t *testing.T) {
 	assert.Equal(t, "流水", sheets[0].Title)
 
 	fields, err := c.AddFields(ctx, f.docID, sheet.ID,
-		smartsheet.Field{Title: "开始", Type: smartsheet.FieldDateTime},
-		smartsheet.Field{Title: "结束", Type: smartsheet.FieldDateTime},
-		smartsheet.Field{Title: "数量", Type: smartsheet.FieldNumber})
+		smartsheet.Field{Title: "开始", Type: smartsheet.FieldDateTime, DateTime: &smartsheet.DateTimeProperty{Format: smartsheet.DateFormatISO}},
+		smartsheet.Field{Title: "结束", Type: smartsheet.FieldDateTime, DateTime: &smartsheet.DateTimeProperty{Format: smartsheet.DateFormatISO}},
+		smartsheet.Field{Title: "数量", Type: smartsheet.FieldNumber, Number: &smartsheet.NumberProperty{}})
 	require.NoError(t, err)
 	for i := range 3 {
 		_, err := c.AddView(ctx, f.docID, sheet.ID, &smartsheet.AddViewRequest{Title: fmt.Sprintf("视图%d", i), Type: smartsheet.ViewGrid})

@@ -264,7 +264,7 @@ type AutoNumberRule struct {
 type AutoNumberProperty struct {
 	Type                   AutoNumberType   `json:"type,omitempty"`
 	Rules                  []AutoNumberRule `json:"rules,omitempty"`
-	ReformatExistingRecord bool             `json:"reformat_existing_record,omitempty"`
+	ReformatExistingRecord bool             `json:"reformat_existing_record"`
 }
 
 // PercentageProperty configures a [FieldPercentage] column (property_percentage).

@@ -36,8 +36,14 @@ type fieldsResp struct {
 	Fields []json.RawMessage `json:"fields"`
 }
 
-// AddFields adds columns (添加字段): Title and Type, plus the property of that type if wanted. A sheet
-// holds at most 150 fields. It returns the new fields with their ids.
+// AddFields adds columns (添加字段): Title and Type, plus the property of that type. A sheet holds at
+// most 150 fields. It returns the new fields with their ids.
+//
+// The property is required for the types [FieldType.RequiresProperty] lists (number, date, link,
+// select, single select, created and modified time, progress, reference, location, auto number,
+// currency), and its members with a closed set of values (date formats, link type, location input
+// type, currency, auto-number rules, decimal places -1–4) are checked: a missing or invalid one is
+// a [*ValidationError] before anything is sent.
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/99904
 func (c *Client) AddFields(ctx context.Context, docID, sheetID string, fields ...Field) ([]Field, error) {
@@ -57,7 +63,10 @@ func (c *Client) AddFields(ctx context.Context, docID, sheetID string, fields ..
 		case f.Type == FieldFormula:
 			return nil, invalidf("AddFields: %s columns cannot be created through the API", f.Type)
 		}
-		fields[i].ID = ""
+		if err := validateAdd("AddFields", f); err != nil {
+			return nil, err
+		}
+		fields[i] = forAdd(f)
 	}
 	defer c.InvalidateSchema(docID, sheetID)
 	var resp fieldsResp

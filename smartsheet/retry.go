@@ -39,7 +39,8 @@ func (c *Client) withRetry(ctx context.Context, path string, idempotent bool, fn
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || attempt >= c.retry.attempts || !(retryLater(err) || idempotent && MayHaveApplied(err)) {
+		again := retryLater(err) || idempotent && MayHaveApplied(err) && !errors.Is(err, wecom.ErrResponseTooLarge)
+		if ctx.Err() != nil || attempt >= c.retry.attempts || !again {
 			return err
 		}
 		d := c.retry.delay(attempt)
@@ -105,8 +106,9 @@ func MayHaveApplied(err error) bool {
 	if errors.As(err, &op) && op.Op == "dial" {
 		return false
 	}
-	if errors.Is(err, ErrNoClient) || errors.Is(err, ErrInvalidInput) {
-		return false
+	if errors.Is(err, ErrNoClient) || errors.Is(err, ErrInvalidInput) || errors.Is(err, wecom.ErrWrongPlatform) ||
+		errors.Is(err, wecom.ErrNilClient) {
+		return false // refused before anything was sent
 	}
 	return true
 }

@@ -29,7 +29,10 @@ type AddSheetRequest struct {
 	Index *int // position among the sub-sheets; nil appends
 }
 
-// AddSheet adds a sub-sheet (添加子表). It starts with WeCom's default column.
+// AddSheet adds a sub-sheet (添加子表). The new sub-sheet is empty: no fields (columns), no views
+// and no records. Add its columns with [Client.AddFields] (or [Table.EnsureSchema]) and, where a
+// view is needed (e.g. for a view_id in [Query]), one with [Client.AddView]. Only the sub-sheet a new
+// document is created with ([Client.CreateDoc]) comes with WeCom's default column and view.
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/99896
 func (c *Client) AddSheet(ctx context.Context, docID string, req *AddSheetRequest) (*Sheet, error) {

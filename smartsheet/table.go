@@ -25,7 +25,11 @@ import (
 // Tag options: key; type=text|number|checkbox|date|image|attachment|user|url|select|single_select|
 // phone|email|barcode|location|reference|currency|percentage|progress|autonumber|created_time|
 // modified_time|created_user|modified_user (or a FIELD_TYPE_… name); decimals=N; currency=USD;
-// format=date|datetime|chinese|… (or a WeCom format string); options=a|b|c; multiple; notify; scan.
+// format=date|datetime|chinese|… (or a WeCom format string); options=a|b|c; multiple; notify; scan;
+// link=icon (url columns); input=auto (location columns); sheet=SHEETID (the sub-sheet a reference
+// column links to; default: the same sheet). Every column is created with the property add_fields
+// requires for its type (see [FieldType.RequiresProperty]), so EnsureSchema never sends a bare one;
+// an invalid tag value (a format WeCom does not list, decimals outside -1–4) fails NewTable.
 // "-" skips a field; "-,id", "-,created" and "-,updated" receive the record id (string) and times
 // (time.Time). Untagged exported fields map to a column named like the field. Supported Go types:
 // string, integers, floats, bool, time.Time, []string (select options, userids or record ids),

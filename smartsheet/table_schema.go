@@ -1,6 +1,7 @@
 package smartsheet
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -264,7 +265,7 @@ func newColumn(sf reflect.StructField, title string, opts []string) (column, err
 				return col, invalidf("Table: field %s: unknown type %q", sf.Name, v)
 			}
 			col.typ, col.declared = t, true
-		case "decimals", "currency", "format", "options", "multiple", "notify", "scan":
+		case "decimals", "currency", "format", "options", "multiple", "notify", "scan", "link", "input", "sheet":
 			props[k] = v
 		default:
 			return col, invalidf("Table: field %s: unknown tag option %q", sf.Name, k)
@@ -277,7 +278,11 @@ func newColumn(sf reflect.StructField, title string, opts []string) (column, err
 		return col, invalidf("Table: key field %s must be a string or a number", sf.Name)
 	}
 	f, err := fieldDef(col, props)
-	if err != nil {
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return col, err
+	case err != nil:
 		return col, invalidf("Table: field %s: %v", sf.Name, err)
 	}
 	col.field = f
@@ -329,7 +334,7 @@ func fieldDef(col column, props map[string]string) (Field, error) {
 	case FieldModifiedTime:
 		f.ModifiedTime = &TimeFormatProperty{Format: format}
 	case FieldSelect, FieldSingleSelect:
-		var opts []SelectOption
+		opts := []SelectOption{} // always sent, even empty
 		if v := props["options"]; v != "" {
 			for _, t := range strings.Split(v, "|") {
 				opts = append(opts, SelectOption{Text: t})
@@ -349,6 +354,26 @@ func fieldDef(col column, props map[string]string) (Field, error) {
 		f.Barcode = &BarcodeProperty{MobileScanOnly: scan}
 	case FieldCheckbox:
 		f.Checkbox = &CheckboxProperty{}
+	case FieldURL:
+		f.URL = &URLProperty{Type: LinkPureText}
+		if props["link"] == "icon" {
+			f.URL.Type = LinkIconText
+		}
+	case FieldLocation:
+		f.Location = &LocationProperty{InputType: LocationManual}
+		if props["input"] == "auto" {
+			f.Location.InputType = LocationAuto
+		}
+	case FieldAutoNumber:
+		f.AutoNumber = &AutoNumberProperty{Type: AutoNumberIncr}
+	case FieldReference:
+		// sheet= names the linked sub-sheet; empty links records of the same sheet.
+		f.Reference = &ReferenceProperty{SubID: props["sheet"], IsMultiple: true}
+	}
+	// Every property add_fields requires is set above; a tag value out of range fails here, when the
+	// table is mapped, rather than at EnsureSchema.
+	if err := validateAdd("Table", f); err != nil {
+		return f, err
 	}
 	return f, nil
 }

@@ -2,6 +2,7 @@ package smartsheet_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -89,7 +90,38 @@ func TestWireDocs(t *testing.T) {
 					img.Image("a.png"))
 				assert.Equal(t, int64(1024), img.Size)
 			}},
+		// The parameter table documents height, width and size as strings; the example shows numbers.
+		{"image_upload, numbers as strings", "image_upload", "image_upload/request.json", "image_upload/response_strings.json",
+			func(ctx context.Context, c *smartsheet.Client) (any, error) {
+				return c.UploadImage(ctx, "DOCID", []byte("\x89PNG\r\n\x1a\n"))
+			}, func(t *testing.T, got any) {
+				assert.Equal(t, &smartsheet.UploadedImage{URL: "https://wework.qpic.cn/wwpic/IMAGE", Width: 320, Height: 234, Size: 1024}, got)
+			}},
 	})
+}
+
+func TestUploadedImageRejectsNonNumbers(t *testing.T) {
+	t.Parallel()
+	for _, body := range []string{`{"width":"wide"}`, `{"height":1.5}`, `{"size":-1}`, `{"size":"NaN"}`, `{"width":[1]}`} {
+		var u smartsheet.UploadedImage
+		assert.Error(t, json.Unmarshal([]byte(body), &u), body)
+	}
+	var u smartsheet.UploadedImage
+	require.NoError(t, json.Unmarshal([]byte(`{"url":"u","width":null,"height":"","size":0}`), &u))
+	assert.Equal(t, smartsheet.UploadedImage{URL: "u"}, u)
+}
+
+// smart sheets are WeCom only: a 公众号 client fails every call before sending anything.
+func TestSmartSheetOnOfficialAccount(t *testing.T) {
+	t.Parallel()
+	mp, err := wecom.NewOfficialAccount("wxappid", "secret", wecom.WithBaseURL(testBase))
+	require.NoError(t, err)
+	c := smartsheet.New(mp)
+	_, err = c.CreateDoc(t.Context(), &smartsheet.CreateDocRequest{Name: "x"})
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	_, err = c.Sheets(t.Context(), "D", nil)
+	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
+	assert.False(t, smartsheet.MayHaveApplied(err))
 }
 
 func TestWireSheets(t *testing.T) {
@@ -260,6 +292,7 @@ func TestNilClient(t *testing.T) {
 	c := smartsheet.New(nil)
 	_, err := c.CreateDoc(t.Context(), &smartsheet.CreateDocRequest{Name: "x"})
 	assert.ErrorIs(t, err, smartsheet.ErrNoClient)
+	assert.ErrorIs(t, err, wecom.ErrNilClient)
 	_, err = smartsheet.NewTable[struct{ A string }](nil, "d", "s")
 	assert.ErrorIs(t, err, smartsheet.ErrNoClient)
 }

@@ -31,7 +31,7 @@ const (
 
 // Request describes one call. The client adds the access_token (see [Auth]).
 type Request struct {
-	Method string
+	Method string // "" means GET, or POST when Body is set
 	Path   string // e.g. "/cgi-bin/message/send"
 	Query  url.Values
 	// Body is JSON-encoded once when non-nil, so that a retry sends the same bytes. A [RawBody] is sent
@@ -51,11 +51,22 @@ type RawBody struct {
 
 // Do performs req and decodes a successful JSON response into out (if non-nil).
 //
+// A request with a Body and no Method is sent as a POST (a GET cannot carry a body); without a
+// Body the default method is GET. The response body is read up to the client's limit
+// ([DefaultMaxResponseBytes], see [WithMaxResponseBytes]); a larger one fails with a
+// [*ResponseTooLargeError] (use [Client.Stream] for downloads).
+//
 // errcode absent or 0 is success; any other errcode is returned as *[APIError]. A stale access token
 // (40001, 40014, 42001) is dropped, but only if it is still the cached one, and the call is retried
 // exactly once. Idempotent GETs are also retried with jittered backoff on errcode -1, HTTP 5xx and
 // transport errors; a POST is retried only when it certainly never reached the server (dial failure).
 func (c *Client) Do(ctx context.Context, req *Request, out any) error {
+	if c == nil {
+		return fmt.Errorf("%w (Do)", ErrNilClient)
+	}
+	if req == nil {
+		return errors.New("wecom: Do: nil request")
+	}
 	resp, err := c.send(ctx, req)
 	if err != nil {
 		return err
@@ -72,6 +83,12 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 // A JSON (or text/plain) body is read and checked for an errcode, as WeCom answers errors that way;
 // a JSON body without errcode is returned as a stream like any other. The caller closes the body.
 func (c *Client) Stream(ctx context.Context, req *Request) (io.ReadCloser, http.Header, error) {
+	if c == nil {
+		return nil, nil, fmt.Errorf("%w (Stream)", ErrNilClient)
+	}
+	if req == nil {
+		return nil, nil, errors.New("wecom: Stream: nil request")
+	}
 	if err := validPath(req.Path); err != nil {
 		return nil, nil, err
 	}
@@ -124,6 +141,17 @@ func (c *Client) Stream(ctx context.Context, req *Request) (io.ReadCloser, http.
 	}
 }
 
+// requestMethod is req.Method, or POST when a body is sent without one, else GET.
+func requestMethod(req *Request, body []byte) string {
+	switch {
+	case req.Method != "":
+		return req.Method
+	case body != nil:
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
 func validPath(p string) error {
 	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
 		return fmt.Errorf("wecom: request path %q must start with / and carry no query (use Request.Query)", p)
@@ -166,7 +194,8 @@ func (c *Client) invalidate(ctx context.Context, tok string) {
 
 // call sends one logical request, retrying idempotent ones per c.retry.
 func (c *Client) call(ctx context.Context, req *Request, tok string, body []byte, ctype string) ([]byte, error) {
-	idempotent := req.Method == "" || req.Method == http.MethodGet || req.Method == http.MethodHead
+	method := requestMethod(req, body)
+	idempotent := method == http.MethodGet || method == http.MethodHead
 	var lastErr error
 	for attempt := 0; attempt < c.retry.attempts; attempt++ {
 		if attempt > 0 {
@@ -221,9 +250,12 @@ func (c *Client) once(ctx context.Context, req *Request, tok string, body []byte
 		return nil, err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxResp+1))
 	if err != nil {
 		return nil, &transportError{path: req.Path, err: redact(err)}
+	}
+	if int64(len(data)) > c.maxResp {
+		return nil, &ResponseTooLargeError{Path: req.Path, Limit: c.maxResp}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, &HTTPError{Path: req.Path, StatusCode: resp.StatusCode}
@@ -235,10 +267,7 @@ func (c *Client) once(ctx context.Context, req *Request, tok string, body []byte
 }
 
 func (c *Client) roundTrip(ctx context.Context, req *Request, tok string, body []byte, ctype string) (*http.Response, error) {
-	method := req.Method
-	if method == "" {
-		method = http.MethodGet
-	}
+	method := requestMethod(req, body)
 	host := req.Host
 	if host < 0 || host >= hostCount {
 		host = HostAPI

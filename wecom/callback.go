@@ -7,9 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
-	"sync"
 	"time"
 
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
@@ -24,10 +24,21 @@ import (
 type MessageHandler func(ctx context.Context, m *Message) (Reply, error)
 
 // CallbackHandler is the http.Handler for the callback URL (接收消息服务器) of a WeCom app or a
-// 公众号. For a WeCom app it answers URL verification (GET with msg_signature, timestamp, nonce,
-// echostr) with the decrypted echostr and decrypts POSTed messages. For a 公众号 it checks the plain
-// signature on GET and answers echostr unchanged, accepts plain-mode POSTs (signature), and
-// safe/compatible-mode POSTs (encrypt_type=aes with msg_signature).
+// 公众号.
+//
+// For a WeCom app it answers URL verification (GET with msg_signature, timestamp, nonce, echostr)
+// with the decrypted echostr and decrypts POSTed messages; WeCom always encrypts.
+//
+// For a 公众号 it checks the plain signature on GET and answers echostr unchanged. On POST:
+//
+//   - Built with an EncodingAESKey, it accepts only encrypted deliveries (安全模式, and 兼容模式
+//     whose plaintext elements are ignored: only the decrypted Encrypt element is read). A plaintext
+//     POST is refused with 403 even when its signature is valid, because that signature does not
+//     cover the body; [WithPlaintextAllowed] accepts it during a migration, at a documented risk.
+//   - Built without a key (明文模式), it accepts plaintext deliveries signed with signature, within
+//     a timestamp window ([WithMaxClockSkew], default [DefaultPlainMaxSkew]); a (timestamp, nonce)
+//     pair seen before with another body is refused with 403 and logged, so that a signature read
+//     from an access log cannot carry a forged body. [WithAccountID] also pins ToUserName.
 //
 // Every message is parsed into a [Message], deduplicated (WeCom retries three times when it gets no
 // answer within 5 s) and passed to the [MessageHandler]. Malformed requests get 400, bad signatures
@@ -37,151 +48,29 @@ type CallbackHandler struct {
 	token      string
 	cryptor    *wxcrypto.Cryptor // nil: 公众号 without EncodingAESKey (plain mode only)
 	mp         bool
+	allowPlain bool   // a 公众号 with a key also takes plaintext deliveries
+	accountID  string // 公众号 original id ToUserName must equal, "" for no check
 	dedupe     Deduper
 	dedupeTTL  time.Duration
 	keyPrefix  string
 	maxBody    int64
-	maxSkew    time.Duration
+	maxSkew    time.Duration // encrypted deliveries and URL checks; 0: not checked
+	plainSkew  time.Duration // plaintext deliveries; never 0
+	replay     *replayGuard
 	now        func() time.Time
 	log        *slog.Logger
 	pool       *workerPool // nil: synchronous
 	jobTimeout time.Duration
 }
 
-// CallbackOption configures a [CallbackHandler].
-type CallbackOption func(*callbackConfig) error
-
-type callbackConfig struct {
-	workers, queue int
-	jobTimeout     time.Duration
-	dedupe         Deduper
-	dedupeTTL      time.Duration
-	maxBody        int64
-	maxSkew        time.Duration
-	receiverID     *string
-	now            func() time.Time
-	cryptoOpts     []wxcrypto.Option
-}
-
-// Callback defaults.
-const (
-	DefaultCallbackMaxBody    = 1 << 20          // 1 MiB
-	DefaultDedupeTTL          = 10 * time.Minute // covers WeCom's 3 tries many times over
-	DefaultCallbackWorkers    = 4
-	DefaultCallbackQueue      = 256
-	DefaultCallbackJobTimeout = time.Minute
-)
-
-// WithAsync makes the handler answer at once (empty 200, or "success" for a 公众号) and run the
-// [MessageHandler] afterwards on a pool of at most workers goroutines, with up to queue messages
-// waiting (a full queue answers 503, so WeCom delivers again later). Each run gets a context that
-// keeps the request's values but not its cancellation, bounded by timeout. Zero values take the
-// defaults (4 workers, 256 queued, 1 minute). Use it when handling can take close to WeCom's 5
-// seconds. Call [CallbackHandler.Shutdown] to drain the pool.
-func WithAsync(workers, queue int, timeout time.Duration) CallbackOption {
-	return func(c *callbackConfig) error {
-		if workers < 0 || queue < 0 || timeout < 0 {
-			return errors.New("wecom: WithAsync: negative value")
-		}
-		c.workers, c.queue, c.jobTimeout = workers, queue, timeout
-		if c.workers == 0 {
-			c.workers = DefaultCallbackWorkers
-		}
-		if c.queue == 0 {
-			c.queue = DefaultCallbackQueue
-		}
-		if c.jobTimeout == 0 {
-			c.jobTimeout = DefaultCallbackJobTimeout
-		}
-		return nil
-	}
-}
-
-// WithDeduper sets where delivery keys are remembered. Default: the client's [TokenStore] when it
-// implements [Deduper] (so replicas sharing a Redis store share dedupe), else an in-process
-// [MemoryStore]. A store that also has Delete(ctx, key) lets a failed delivery be retried.
-func WithDeduper(d Deduper) CallbackOption {
-	return func(c *callbackConfig) error {
-		if d == nil {
-			return errors.New("wecom: WithDeduper: nil deduper")
-		}
-		c.dedupe = d
-		return nil
-	}
-}
-
-// WithDedupeTTL sets how long a delivery is remembered (default 10 minutes).
-func WithDedupeTTL(d time.Duration) CallbackOption {
-	return func(c *callbackConfig) error {
-		if d <= 0 {
-			return errors.New("wecom: WithDedupeTTL: ttl must be positive")
-		}
-		c.dedupeTTL = d
-		return nil
-	}
-}
-
-// WithMaxBodyBytes limits the POST body (default 1 MiB); larger bodies get 413.
-func WithMaxBodyBytes(n int64) CallbackOption {
-	return func(c *callbackConfig) error {
-		if n <= 0 {
-			return errors.New("wecom: WithMaxBodyBytes: limit must be positive")
-		}
-		c.maxBody = n
-		return nil
-	}
-}
-
-// WithMaxClockSkew rejects (403) requests whose timestamp is further than d from now, limiting
-// replays of captured requests. Default 0: not checked. Use minutes, not seconds: retries of one
-// delivery keep its first timestamp.
-func WithMaxClockSkew(d time.Duration) CallbackOption {
-	return func(c *callbackConfig) error {
-		if d < 0 {
-			return errors.New("wecom: WithMaxClockSkew: negative duration")
-		}
-		c.maxSkew = d
-		return nil
-	}
-}
-
-// WithReceiverID overrides the ReceiveId checked in encrypted messages (default: the client's corp
-// id or app id), e.g. a suite id for third-party apps.
-func WithReceiverID(id string) CallbackOption {
-	return func(c *callbackConfig) error {
-		c.receiverID = &id
-		return nil
-	}
-}
-
-// WithCallbackClock sets the clock used for reply CreateTime, reply timestamps and
-// [WithMaxClockSkew] (tests).
-func WithCallbackClock(now func() time.Time) CallbackOption {
-	return func(c *callbackConfig) error {
-		if now == nil {
-			return errors.New("wecom: WithCallbackClock: nil clock")
-		}
-		c.now = now
-		return nil
-	}
-}
-
-// WithCryptoOptions passes options to the underlying crypto.New, e.g. crypto.WithRandom in tests to
-// get reproducible encrypted replies.
-func WithCryptoOptions(opts ...wxcrypto.Option) CallbackOption {
-	return func(c *callbackConfig) error {
-		c.cryptoOpts = append(c.cryptoOpts, opts...)
-		return nil
-	}
-}
-
 // NewCallbackHandler returns the callback handler for client c's app: token and encodingAESKey are
 // the values of the app's 接收消息 settings. For a WeCom client the key is required; for a 公众号
-// it may be empty when the account uses plain mode (明文模式) only.
+// it may be empty when the account uses plain mode (明文模式) only. With a key, a 公众号 handler
+// accepts encrypted deliveries only (see [CallbackHandler] and [WithPlaintextAllowed]).
 func NewCallbackHandler(c *Client, token, encodingAESKey string, handle MessageHandler, opts ...CallbackOption) (*CallbackHandler, error) {
 	switch {
 	case c == nil:
-		return nil, errors.New("wecom: NewCallbackHandler: nil client")
+		return nil, fmt.Errorf("%w (NewCallbackHandler)", ErrNilClient)
 	case handle == nil:
 		return nil, errors.New("wecom: NewCallbackHandler: nil handler")
 	case token == "":
@@ -198,15 +87,25 @@ func NewCallbackHandler(c *Client, token, encodingAESKey string, handle MessageH
 			return nil, err
 		}
 	}
+	if cfg.allowPlain && c.kind == kindWeCom {
+		return nil, &PlatformError{Call: "WithPlaintextAllowed", Want: PlatformOfficialAccount}
+	}
+	if cfg.accountID != "" && c.kind == kindWeCom {
+		return nil, &PlatformError{Call: "WithAccountID", Want: PlatformOfficialAccount}
+	}
 	receiver := c.ID()
 	if cfg.receiverID != nil {
 		receiver = *cfg.receiverID
 	}
 	h := &CallbackHandler{
 		handle: handle, token: token, mp: c.kind == kindOfficialAccount,
+		allowPlain: cfg.allowPlain || encodingAESKey == "", accountID: cfg.accountID,
 		dedupe: cfg.dedupe, dedupeTTL: cfg.dedupeTTL, maxBody: cfg.maxBody, maxSkew: cfg.maxSkew,
-		now: cfg.now, log: c.Logger(), jobTimeout: cfg.jobTimeout,
+		plainSkew: cfg.maxSkew, now: cfg.now, log: c.Logger(), jobTimeout: cfg.jobTimeout,
 		keyPrefix: "wecom:callback:" + receiver + ":" + strconv.FormatInt(c.agentID, 10) + ":",
+	}
+	if h.plainSkew == 0 {
+		h.plainSkew = DefaultPlainMaxSkew
 	}
 	if encodingAESKey != "" {
 		copts := append([]wxcrypto.Option{wxcrypto.WithClock(cfg.now)}, cfg.cryptoOpts...)
@@ -222,6 +121,9 @@ func NewCallbackHandler(c *Client, token, encodingAESKey string, handle MessageH
 		} else {
 			h.dedupe = NewMemoryStore()
 		}
+	}
+	if h.allowPlain && h.mp {
+		h.replay = newReplayGuard(h.dedupe, h.keyPrefix, h.plainSkew, h.log)
 	}
 	if cfg.workers > 0 {
 		h.pool = newWorkerPool(cfg.workers, cfg.queue)
@@ -250,7 +152,7 @@ func (h *CallbackHandler) verifyURL(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusBadRequest, "missing query parameters", nil)
 		return
 	}
-	if !h.fresh(ts) {
+	if !h.fresh(ts, h.maxSkew) {
 		h.reject(w, r, http.StatusForbidden, "timestamp out of range", nil)
 		return
 	}
@@ -272,8 +174,6 @@ func (h *CallbackHandler) verifyURL(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	ts, nonce := q.Get("timestamp"), q.Get("nonce")
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -284,42 +184,19 @@ func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, http.StatusBadRequest, "cannot read body", err)
 		return
 	}
-	if !h.fresh(ts) {
-		h.reject(w, r, http.StatusForbidden, "timestamp out of range", nil)
+	q := r.URL.Query()
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	plain, encrypted, ok := h.open(w, r, q, body)
+	if !ok {
 		return
-	}
-	encrypted := !h.mp || q.Get("encrypt_type") == "aes"
-	plain := body
-	switch {
-	case encrypted && h.cryptor == nil:
-		// A 公众号 in compatible or safe mode while we have no EncodingAESKey. Compatible mode also
-		// carries the plaintext elements, which the plain signature covers (same token): serve those
-		// and reply in plain text, which compatible mode accepts.
-		if !wxcrypto.VerifyPlain(h.token, q.Get("signature"), ts, nonce) {
-			h.reject(w, r, http.StatusForbidden, "invalid signature", nil)
-			return
-		}
-		if _, err := ParseMessage(body); err != nil {
-			h.log.LogAttrs(r.Context(), slog.LevelError,
-				"wecom: encrypted callback received but the handler has no EncodingAESKey")
-			http.Error(w, "encrypted mode not configured", http.StatusInternalServerError)
-			return
-		}
-		encrypted = false
-	case encrypted:
-		if plain, err = h.cryptor.DecryptMessage(q.Get("msg_signature"), ts, nonce, body); err != nil {
-			h.rejectCrypto(w, r, err)
-			return
-		}
-	default:
-		if !wxcrypto.VerifyPlain(h.token, q.Get("signature"), ts, nonce) {
-			h.reject(w, r, http.StatusForbidden, "invalid signature", nil)
-			return
-		}
 	}
 	msg, err := ParseMessage(plain)
 	if err != nil {
 		h.reject(w, r, http.StatusBadRequest, "malformed message", err)
+		return
+	}
+	if h.accountID != "" && msg.ToUserName != h.accountID {
+		h.reject(w, r, http.StatusForbidden, "wrong account", nil)
 		return
 	}
 	ctx := r.Context()
@@ -330,10 +207,10 @@ func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.pool != nil {
-		if !h.pool.submit(func() { h.runAsync(ctx, msg) }) {
-			h.release(ctx, key)
-			h.reject(w, r, http.StatusServiceUnavailable, "busy", nil)
-			return
+		if !h.pool.submit(func() { h.runJob(ctx, msg, key) }) {
+			// Queue full or shut down: handle it here, before answering (back-pressure).
+			h.log.LogAttrs(ctx, slog.LevelWarn, "wecom: callback queue full (or shut down); handling in the request", slogMsg(msg))
+			h.runJob(ctx, msg, key)
 		}
 		h.ack(w)
 		return
@@ -347,6 +224,56 @@ func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	h.writeReply(w, r, msg, reply, encrypted, ts, nonce)
 }
+
+// open authenticates a POST and returns the message plaintext; encrypted tells how to reply. On
+// failure it has answered the request and ok is false.
+func (h *CallbackHandler) open(w http.ResponseWriter, r *http.Request, q url.Values, body []byte) (plain []byte, encrypted, ok bool) {
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	wantsEncrypted := !h.mp || q.Get("encrypt_type") == "aes" || q.Has("msg_signature")
+	switch {
+	case h.cryptor != nil && wantsEncrypted:
+		if !h.fresh(ts, h.maxSkew) {
+			h.reject(w, r, http.StatusForbidden, "timestamp out of range", nil)
+			return nil, false, false
+		}
+		plain, err := h.cryptor.DecryptMessage(q.Get("msg_signature"), ts, nonce, body)
+		if err != nil {
+			h.rejectCrypto(w, r, err)
+			return nil, false, false
+		}
+		return plain, true, true
+	case !h.allowPlain:
+		// Safe mode: the plain signature does not cover the body, so it proves nothing about it.
+		h.reject(w, r, http.StatusForbidden, "encrypted delivery required", nil)
+		return nil, false, false
+	}
+	if !h.fresh(ts, h.plainSkew) {
+		h.reject(w, r, http.StatusForbidden, "timestamp out of range", nil)
+		return nil, false, false
+	}
+	if !wxcrypto.VerifyPlain(h.token, q.Get("signature"), ts, nonce) {
+		h.reject(w, r, http.StatusForbidden, "invalid signature", nil)
+		return nil, false, false
+	}
+	if wantsEncrypted {
+		// Compatible or safe mode while we have no EncodingAESKey. Compatible mode also carries the
+		// plaintext elements, under the same plain signature: serve those and reply in plain text,
+		// which compatible mode accepts. Safe mode cannot be served.
+		if _, err := ParseMessage(body); err != nil {
+			h.log.LogAttrs(r.Context(), slog.LevelError,
+				"wecom: encrypted callback received but the handler has no EncodingAESKey")
+			http.Error(w, "encrypted mode not configured", http.StatusInternalServerError)
+			return nil, false, false
+		}
+	}
+	if !h.replay.allow(r.Context(), ts, nonce, body) {
+		h.reject(w, r, http.StatusForbidden, "replayed signature", errReplay)
+		return nil, false, false
+	}
+	return body, false, true
+}
+
+var errReplay = errors.New("wecom: a (timestamp, nonce) pair already seen with another body")
 
 func (h *CallbackHandler) writeReply(w http.ResponseWriter, r *http.Request, msg *Message, reply Reply, encrypted bool, ts, nonce string) {
 	if isNilReply(reply) {
@@ -388,17 +315,17 @@ func writePlain(w http.ResponseWriter, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// fresh checks the timestamp window, if one is set.
-func (h *CallbackHandler) fresh(ts string) bool {
-	if h.maxSkew == 0 {
+// fresh checks ts against the window d (0: no window).
+func (h *CallbackHandler) fresh(ts string, d time.Duration) bool {
+	if d == 0 {
 		return true
 	}
 	n, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return false
 	}
-	d := h.now().Sub(time.Unix(n, 0))
-	return d <= h.maxSkew && d >= -h.maxSkew
+	age := h.now().Sub(time.Unix(n, 0))
+	return age <= d && age >= -d
 }
 
 func (h *CallbackHandler) rejectCrypto(w http.ResponseWriter, r *http.Request, err error) {
@@ -461,20 +388,24 @@ func (h *CallbackHandler) invoke(ctx context.Context, m *Message) (reply Reply, 
 	return h.handle(ctx, m)
 }
 
-func (h *CallbackHandler) runAsync(reqCtx context.Context, m *Message) {
+// runJob runs the handler of an accepted asynchronous delivery (on a worker, or in the request
+// when the queue is full). A failure forgets the delivery so that a redelivery can run.
+func (h *CallbackHandler) runJob(reqCtx context.Context, m *Message, key string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(reqCtx), h.jobTimeout)
 	defer cancel()
 	reply, err := h.invoke(ctx, m)
 	switch {
 	case err != nil:
+		h.release(ctx, key)
 		h.log.LogAttrs(ctx, slog.LevelError, "wecom: async callback handler failed", slogMsg(m), slogErr(err))
 	case !isNilReply(reply):
 		h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: passive reply ignored in async mode", slogMsg(m))
 	}
 }
 
-// Shutdown stops accepting asynchronous work (new deliveries then get 503) and waits until queued
-// and running handlers finish or ctx ends. It is a no-op for a synchronous handler.
+// Shutdown waits until queued and running asynchronous handlers finish or ctx ends. Deliveries
+// arriving meanwhile are handled in their requests (stop the http.Server first to refuse them). It
+// is a no-op for a synchronous handler.
 func (h *CallbackHandler) Shutdown(ctx context.Context) error {
 	if h.pool == nil {
 		return nil
@@ -485,82 +416,4 @@ func (h *CallbackHandler) Shutdown(ctx context.Context) error {
 func slogMsg(m *Message) slog.Attr {
 	return slog.Group("msg", slog.String("type", m.MsgType), slog.String("event", m.Event),
 		slog.String("id", m.MsgID), slog.Int64("agent", m.AgentID))
-}
-
-// workerPool runs jobs on at most cap(sem) goroutines, started on demand, with a bounded queue.
-// No goroutine lives while the queue is empty, so an idle handler owns none.
-type workerPool struct {
-	jobs chan func()
-	sem  chan struct{}
-	wg   sync.WaitGroup // queued + running jobs
-
-	mu     sync.RWMutex
-	closed bool
-}
-
-func newWorkerPool(workers, queue int) *workerPool {
-	return &workerPool{jobs: make(chan func(), queue), sem: make(chan struct{}, workers)}
-}
-
-// submit queues f; it reports false when the queue is full or the pool is shut down.
-func (p *workerPool) submit(f func()) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.closed {
-		return false
-	}
-	p.wg.Add(1)
-	select {
-	case p.jobs <- f:
-	default:
-		p.wg.Done()
-		return false
-	}
-	select {
-	case p.sem <- struct{}{}:
-		go p.work()
-	default: // every worker is busy; one of them will pick f up
-	}
-	return true
-}
-
-func (p *workerPool) work() {
-	for {
-		for drained := false; !drained; {
-			select {
-			case f := <-p.jobs:
-				f()
-				p.wg.Done()
-			default:
-				drained = true
-			}
-		}
-		<-p.sem
-		// A job queued between the drain and the release may have found every slot taken.
-		if len(p.jobs) == 0 {
-			return
-		}
-		select {
-		case p.sem <- struct{}{}:
-		default:
-			return // another worker holds a slot and will see it
-		}
-	}
-}
-
-func (p *workerPool) shutdown(ctx context.Context) error {
-	p.mu.Lock()
-	p.closed = true
-	p.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		p.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

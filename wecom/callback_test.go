@@ -201,30 +201,34 @@ func TestCallbackOfficialAccountPlain(t *testing.T) {
 	mp, err := wecom.NewOfficialAccount(mpAppID, "secret")
 	require.NoError(t, err)
 	h, err := wecom.NewCallbackHandler(mp, mpToken, "", echoHandler(nil),
-		wecom.WithCallbackClock(func() time.Time { return time.Unix(1700000000, 0) }))
+		wecom.WithCallbackClock(func() time.Time { return time.Unix(1409659900, 0) }))
 	require.NoError(t, err)
 	body := fixture(t, "testdata/callback/mp_text.xml")
-	q := url.Values{"signature": {wxcrypto.Signature(mpToken, cbTS, cbNonce)}, "timestamp": {cbTS}, "nonce": {cbNonce},
-		"openid": {"oOPENID"}}
+	// Every delivery has its own nonce; a (timestamp, nonce) pair is bound to one body.
+	signed := func(nonce string) url.Values {
+		return url.Values{"signature": {wxcrypto.Signature(mpToken, cbTS, nonce)}, "timestamp": {cbTS}, "nonce": {nonce},
+			"openid": {"oOPENID"}}
+	}
 
-	rec := serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+q.Encode(), bytes.NewReader(body)))
+	rec := serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+signed("n1").Encode(), bytes.NewReader(body)))
 	require.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "<xml><ToUserName><![CDATA[oOPENID]]></ToUserName><FromUserName><![CDATA[gh_0123456789ab]]></FromUserName>"+
-		"<CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[收到：绑定]]></Content></xml>",
+		"<CreateTime>1409659900</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[收到：绑定]]></Content></xml>",
 		rec.Body.String())
 
 	// An event without a reply is acknowledged with "success".
-	rec = serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+q.Encode(),
+	rec = serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+signed("n2").Encode(),
 		bytes.NewReader(fixture(t, "testdata/callback/mp_subscribe_qrscene.xml"))))
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Equal(t, "success", rec.Body.String())
 
-	q.Set("signature", wxcrypto.Signature("wrong", cbTS, cbNonce))
+	q := signed("n3")
+	q.Set("signature", wxcrypto.Signature("wrong", cbTS, "n3"))
 	rec = serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+q.Encode(), bytes.NewReader(body)))
 	assert.Equal(t, http.StatusForbidden, rec.Code)
 
 	// Compatible mode without an EncodingAESKey: the plaintext elements are served, in plain text.
-	q.Set("signature", wxcrypto.Signature(mpToken, cbTS, cbNonce))
+	q = signed("n4")
 	q.Set("encrypt_type", "aes")
 	q.Set("msg_signature", strings.Repeat("0", 40))
 	compat := bytes.Replace(body, []byte("</xml>"), []byte("<Encrypt><![CDATA[AAAA]]></Encrypt></xml>"), 1)
@@ -234,9 +238,16 @@ func TestCallbackOfficialAccountPlain(t *testing.T) {
 	assert.Contains(t, rec.Body.String(), "<Content><![CDATA[收到：绑定]]></Content>")
 
 	// Safe mode without an EncodingAESKey: a genuine request is a configuration error.
+	q = signed("n5")
+	q.Set("encrypt_type", "aes")
 	safe := "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><Encrypt><![CDATA[AAAA]]></Encrypt></xml>"
 	rec = serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+q.Encode(), strings.NewReader(safe)))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+
+	// Plain mode has a timestamp window even without WithMaxClockSkew.
+	old := url.Values{"signature": {wxcrypto.Signature(mpToken, "1409000000", "n6")}, "timestamp": {"1409000000"}, "nonce": {"n6"}}
+	rec = serve(h, httptest.NewRequest(http.MethodPost, "/mp?"+old.Encode(), bytes.NewReader(body)))
+	assert.Equal(t, http.StatusForbidden, rec.Code)
 }
 
 func TestCallbackOfficialAccountSafeMode(t *testing.T) {
@@ -479,18 +490,22 @@ func TestCallbackAsync(t *testing.T) {
 	_, hasDeadline := sawCtx.Deadline()
 	assert.True(t, hasDeadline)
 
-	// One worker busy, one slot queued, the third waits for WeCom's retry.
+	// One worker busy and one slot queued: the third is handled in its own request (back-pressure),
+	// which answers 200 once the handler is done, never 503.
 	assert.Equal(t, http.StatusOK, serve(h, side.post(fixture(t, "testdata/callback/image.xml"), nil)).Code)
-	busy := serve(h, side.post(fixture(t, "testdata/callback/voice.xml"), nil))
-	assert.Equal(t, http.StatusServiceUnavailable, busy.Code)
-
+	inline := make(chan int)
+	go func() { inline <- serve(h, side.post(fixture(t, "testdata/callback/voice.xml"), nil)).Code }()
+	<-started // the inline run
 	close(release)
+	assert.Equal(t, http.StatusOK, <-inline)
 	require.NoError(t, h.Shutdown(t.Context()))
-	assert.EqualValues(t, 2, done.Load())
+	assert.EqualValues(t, 3, done.Load())
 	assert.Contains(t, logs.String(), "passive reply ignored")
+	assert.Contains(t, logs.String(), "callback queue full")
 
-	// After Shutdown new deliveries are refused (and not marked as seen).
-	assert.Equal(t, http.StatusServiceUnavailable, serve(h, side.post(fixture(t, "testdata/callback/voice.xml"), nil)).Code)
+	// After Shutdown new deliveries are still handled, in their requests.
+	assert.Equal(t, http.StatusOK, serve(h, side.post(fixture(t, "testdata/callback/video.xml"), nil)).Code)
+	assert.EqualValues(t, 4, done.Load())
 }
 
 func TestCallbackAsyncPanicIsContained(t *testing.T) {

@@ -53,6 +53,8 @@ type Client struct {
 	retry   retryPolicy
 	early   time.Duration
 	store   TokenStore
+	maxResp int64
+	health  *storeHealth
 
 	tokens  TokenSource
 	jsapi   *cachedSource // 企业/公众号 jsapi_ticket
@@ -71,6 +73,7 @@ type options struct {
 	log     *slog.Logger
 	retry   retryPolicy
 	early   time.Duration
+	maxResp int64
 	baseSet bool
 }
 
@@ -125,13 +128,31 @@ func parseBase(rawURL string) (string, error) {
 }
 
 // WithHTTPClient sets the HTTP client (timeouts, proxies, test transports). Default: a client with a
-// 30-second timeout.
+// 30-second timeout. The client is copied (a shallow copy: the Transport is shared), so changing hc
+// afterwards does not change this client.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
 			return errors.New("wecom: WithHTTPClient: nil client")
 		}
-		o.hc = hc
+		cp := *hc
+		o.hc = &cp
+		return nil
+	}
+}
+
+// DefaultMaxResponseBytes is the largest response body [Client.Do] reads: 8 MiB, far more than any
+// JSON answer of WeCom or WeChat. Downloads go through [Client.Stream], which is not limited.
+const DefaultMaxResponseBytes = 8 << 20
+
+// WithMaxResponseBytes sets the largest response body [Client.Do] reads (default
+// [DefaultMaxResponseBytes]); a larger one fails with [*ResponseTooLargeError].
+func WithMaxResponseBytes(n int64) Option {
+	return func(o *options) error {
+		if n <= 0 {
+			return fmt.Errorf("wecom: WithMaxResponseBytes: limit must be positive, got %d", n)
+		}
+		o.maxResp = n
 		return nil
 	}
 }
@@ -160,8 +181,9 @@ func WithTokenSource(ts TokenSource) Option {
 	}
 }
 
-// WithLogger sets the logger for refresh failures and retries. Default: discard.
-// Secrets and tokens are never logged.
+// WithLogger sets the logger for refresh failures and retries. Default: discard, except that token
+// store failures (e.g. Redis unreachable) are logged through slog.Default() as warnings. Secrets
+// and tokens are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
@@ -228,9 +250,10 @@ func NewOfficialAccount(appID, secret string, opts ...Option) (*Client, error) {
 
 func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, error) {
 	o := options{
-		hosts: [hostCount]string{apiBase, DefaultMPWebBaseURL, DefaultOpenBaseURL, DefaultLoginBaseURL},
-		retry: retryPolicy{attempts: 3, base: 200 * time.Millisecond},
-		early: 5 * time.Minute,
+		hosts:   [hostCount]string{apiBase, DefaultMPWebBaseURL, DefaultOpenBaseURL, DefaultLoginBaseURL},
+		retry:   retryPolicy{attempts: 3, base: 200 * time.Millisecond},
+		early:   5 * time.Minute,
+		maxResp: DefaultMaxResponseBytes,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -246,12 +269,13 @@ func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, erro
 	if o.store == nil {
 		o.store = NewMemoryStore()
 	}
+	health := &storeHealth{log: o.log}
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
 		kind: k, id: id, secret: secret, agentID: o.agentID, hosts: o.hosts,
-		hc: o.hc, log: o.log, retry: o.retry, early: o.early, store: o.store,
+		hc: o.hc, log: o.log, retry: o.retry, early: o.early, store: o.store, maxResp: o.maxResp, health: health,
 	}
 	app := c.keySuffix()
 	if o.ts != nil {
@@ -262,11 +286,11 @@ func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, erro
 		if k == kindOfficialAccount {
 			prefix, fetch = "wecom:mptoken:", c.fetchStableToken
 		}
-		c.tokens = newCachedSource(prefix+app, o.store, fetch, o.early, o.log)
+		c.tokens = newCachedSource(prefix+app, o.store, fetch, o.early, o.log, health)
 	}
-	c.jsapi = newCachedSource("wecom:jsapi:"+app, o.store, c.fetchJSAPITicket, o.early, o.log)
+	c.jsapi = newCachedSource("wecom:jsapi:"+app, o.store, c.fetchJSAPITicket, o.early, o.log, health)
 	if k == kindWeCom {
-		c.agentTk = newCachedSource("wecom:agentticket:"+app, o.store, c.fetchAgentTicket, o.early, o.log)
+		c.agentTk = newCachedSource("wecom:agentticket:"+app, o.store, c.fetchAgentTicket, o.early, o.log, health)
 	}
 	return c, nil
 }
@@ -278,30 +302,58 @@ func (c *Client) keySuffix() string {
 	return c.id + ":" + strconv.FormatInt(c.agentID, 10) + ":" + hex.EncodeToString(h[:6])
 }
 
+// The accessors below return zero values for a nil client; calls that do I/O return [ErrNilClient].
+
 // ID returns the corp id (WeCom) or app id (公众号) the client was created with.
-func (c *Client) ID() string { return c.id }
+func (c *Client) ID() string {
+	if c == nil {
+		return ""
+	}
+	return c.id
+}
 
 // AgentID returns the WeCom app's AgentId, or 0 when none was set.
-func (c *Client) AgentID() int64 { return c.agentID }
+func (c *Client) AgentID() int64 {
+	if c == nil {
+		return 0
+	}
+	return c.agentID
+}
 
 // IsOfficialAccount reports whether c was created by [NewOfficialAccount].
-func (c *Client) IsOfficialAccount() bool { return c.kind == kindOfficialAccount }
+func (c *Client) IsOfficialAccount() bool { return c.Platform() == PlatformOfficialAccount }
 
 // BaseURL returns the base URL (no trailing slash) the client uses for host h.
 func (c *Client) BaseURL(h Host) string {
-	if h < 0 || h >= hostCount {
+	if c == nil || h < 0 || h >= hostCount {
 		return ""
 	}
 	return c.hosts[h]
 }
 
-// HTTPClient returns the HTTP client the client sends requests with (for downloads of URLs that
-// WeCom returns, such as image links).
-func (c *Client) HTTPClient() *http.Client { return c.hc }
+// HTTPClient returns a copy of the HTTP client the client sends requests with (for downloads of
+// URLs that WeCom returns, such as image links). Changing the copy does not change c.
+func (c *Client) HTTPClient() *http.Client {
+	if c == nil {
+		return &http.Client{}
+	}
+	cp := *c.hc
+	return &cp
+}
 
 // Logger returns the client's logger (a discarding one unless [WithLogger] was given).
-func (c *Client) Logger() *slog.Logger { return c.log }
+func (c *Client) Logger() *slog.Logger {
+	if c == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.log
+}
 
 // TokenStore returns the store tokens are cached in, so that packages built on the client (e.g.
 // callback dedupe, scene binders) can share it.
-func (c *Client) TokenStore() TokenStore { return c.store }
+func (c *Client) TokenStore() TokenStore {
+	if c == nil {
+		return nil
+	}
+	return c.store
+}

@@ -25,7 +25,14 @@
 //
 // The default store is in-process ([NewMemoryStore]). To run several replicas, give each the same
 // shared store — package wecom/redisstore — whose lock makes N processes perform one fetch per
-// refresh. [WithTokenSource] plugs in an external token service (中控服务) instead.
+// refresh. [WithTokenSource] plugs in an external token service (中控服务) instead. When the shared
+// store fails (Redis down), the client keeps working on its own, without the lock: it logs a warning
+// (through [WithLogger]'s logger, or slog.Default() when none was given) and counts the failure in
+// [Client.TokenStoreStatus], so the fallback is visible in logs and metrics.
+//
+// One upstream fetch is bounded by 15 seconds; a caller without a deadline of its own that joined a
+// fetch which ran out of time gets an error matching [ErrTokenFetchTimeout] (and
+// context.DeadlineExceeded).
 //
 // When WeCom rejects a token (40001, 40014, 42001), Do drops it — only if it is still the cached one,
 // so that N callers holding the same stale token cause one refresh — and retries the call once.
@@ -43,7 +50,39 @@
 // A non-2xx HTTP status is an *[HTTPError]. Do retries idempotent GETs on errcode -1, HTTP 5xx and
 // transport errors with jittered backoff ([WithRetry]); a POST that may have reached WeCom is never
 // replayed blindly, since that could send a message twice. Errors and log lines never contain the
-// access token or the secret: URLs are stripped of their query.
+// access token or the secret: URLs are stripped of their query. Do reads at most
+// [DefaultMaxResponseBytes] (8 MiB, [WithMaxResponseBytes]) of a response: a larger one is a
+// *[ResponseTooLargeError]; downloads stream through [Client.Stream] instead. A [Request] with a Body
+// and no Method is sent as a POST.
+//
+// Misuse fails before anything is sent. One [Client] type serves WeCom ([New]) and 公众号
+// ([NewOfficialAccount]); a call that exists on one platform only fails on the other with a
+// *[PlatformError] matching [ErrWrongPlatform] (application messages on a 公众号 client, template
+// messages, qrcode tickets or Menu.Current on a WeCom client, and so on). A nil *Client is an error
+// ([ErrNilClient]), never a panic. Invalid request fields are a *[ValidationError] ([ErrInvalidRequest]).
+//
+// # Callbacks
+//
+// [NewCallbackHandler] returns the http.Handler of the callback URL (接收消息服务器): it verifies,
+// decrypts, deduplicates (WeCom retries when no answer comes within 5 s) and hands each message to a
+// [MessageHandler], whose [Reply] becomes the passive reply.
+//
+// Behaviour change: a 公众号 handler created with an EncodingAESKey accepts encrypted deliveries
+// only (安全模式; in 兼容模式 it reads only the Encrypt element and ignores the plaintext copy). A
+// plaintext POST is refused with 403 even when its signature is valid, because the 公众号 plain
+// signature covers the token, timestamp and nonce but not the body, and sits in every access log:
+// replaying it with another body used to be accepted. If the account is still in 明文模式, switch it
+// to 安全模式 in the console, or pass [WithPlaintextAllowed] for the migration (read its risks).
+//
+// A handler without a key (plain mode) binds every (timestamp, nonce) to the first body seen with
+// it, within a timestamp window ([WithMaxClockSkew], default [DefaultPlainMaxSkew]): the same pair
+// with another body is refused (403) and logged; the same body is a retry. [WithAccountID] also
+// requires ToUserName to be the account's original id. Replicas share this memory, like dedupe,
+// through the client's token store (or [WithDeduper]).
+//
+// [WithAsync] answers at once and runs the handler on a bounded pool. When the pool is full the
+// message is handled in the request before the answer (back-pressure): an accepted message is never
+// answered 5xx, since WeCom and WeChat redeliver only when no answer arrives in time.
 //
 // # JS-SDK
 //

@@ -65,6 +65,23 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("wecom: %s: HTTP %d", e.Path, e.StatusCode)
 }
 
+// ErrResponseTooLarge is matched (errors.Is) by [*ResponseTooLargeError].
+var ErrResponseTooLarge = errors.New("wecom: response body too large")
+
+// ResponseTooLargeError is returned by [Client.Do] when a response body exceeds the client's limit
+// ([WithMaxResponseBytes]). Nothing of it is decoded. Such a call is not retried.
+type ResponseTooLargeError struct {
+	Path  string
+	Limit int64
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("wecom: %s: response body larger than %d bytes", e.Path, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrResponseTooLarge) true.
+func (e *ResponseTooLargeError) Is(target error) bool { return target == ErrResponseTooLarge }
+
 // IsTokenExpired reports whether err means the access token must be refreshed
 // (40001, 40014 or 42001). [Client.Do] already refreshes and retries once on these.
 func IsTokenExpired(err error) bool {

@@ -99,6 +99,9 @@ func (c *Client) fetchAgentTicket(ctx context.Context, _ string) (string, time.D
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90506
 func (c *Client) JSAPITicket(ctx context.Context) (string, error) {
+	if c == nil {
+		return "", fmt.Errorf("%w (JSAPITicket)", ErrNilClient)
+	}
 	t, err := c.jsapi.Token(ctx)
 	if err != nil {
 		return "", fmt.Errorf("wecom: jsapi ticket: %w", err)
@@ -111,8 +114,8 @@ func (c *Client) JSAPITicket(ctx context.Context) (string, error) {
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90506
 func (c *Client) AgentConfigTicket(ctx context.Context) (string, error) {
-	if c.agentTk == nil {
-		return "", fmt.Errorf("wecom: agent_config ticket: not available for a 公众号 client")
+	if err := c.Require(PlatformWeCom, "AgentConfigTicket"); err != nil {
+		return "", err
 	}
 	if c.agentID == 0 {
 		return "", errNoAgent

@@ -5,7 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/hex"
-	"errors"
+	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -56,12 +57,20 @@ type JSConfig struct {
 	AgentConfig *WXAgentConfig `json:"agentConfig,omitempty"` // WeCom clients with an agent id only
 }
 
-// JSSDKConfig signs pageURL (the page's location.href; any #fragment is dropped) for wx.config and,
-// for a WeCom client with an agent id, wx.agentConfig. jsAPIList names the APIs the page uses, e.g.
-// "scanQRCode". Tickets come from the cache; the page may call it on every load.
+// JSSDKConfig signs pageURL for wx.config and, for a WeCom client with an agent id,
+// wx.agentConfig. jsAPIList names the APIs the page uses, e.g. "scanQRCode". Tickets come from the
+// cache; the page may call it on every load.
+//
+// pageURL must be exactly what the browser will sign against: an absolute http(s) URL without a
+// #fragment, i.e. location.href.split('#')[0] in the page. A relative URL or one with a fragment
+// would produce a signature the browser rejects, so it is refused with a [*ValidationError]
+// before anything is fetched.
 func (c *Client) JSSDKConfig(ctx context.Context, pageURL string, jsAPIList ...string) (*JSConfig, error) {
-	if pageURL == "" {
-		return nil, errors.New("wecom: JSSDKConfig: empty page URL")
+	if c == nil {
+		return nil, fmt.Errorf("%w (JSSDKConfig)", ErrNilClient)
+	}
+	if err := checkPageURL(pageURL); err != nil {
+		return nil, err
 	}
 	if jsAPIList == nil {
 		jsAPIList = []string{}
@@ -85,6 +94,22 @@ func (c *Client) JSSDKConfig(ctx context.Context, pageURL string, jsAPIList ...s
 			Signature: SignJSAPI(at, nonce, ts, pageURL), JSAPIList: jsAPIList}
 	}
 	return cfg, nil
+}
+
+// checkPageURL accepts the absolute http(s) URL without fragment that wx.config signs.
+func checkPageURL(pageURL string) error {
+	const call = "JSSDKConfig"
+	if pageURL == "" {
+		return invalidf(call, "pageURL", "empty")
+	}
+	if strings.Contains(pageURL, "#") {
+		return invalidf(call, "pageURL", "has a #fragment; pass location.href.split('#')[0]")
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
+		return invalidf(call, "pageURL", "must be an absolute http(s) URL (the page's location.href)")
+	}
+	return nil
 }
 
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -38,14 +38,15 @@ const (
 
 // Size limits of temporary media (WeCom path/90253; the 公众号 thumb limit from the 公众号 docs).
 const (
-	MinMediaBytes      = 6 // "all files > 5 bytes"
-	MaxImageBytes      = 10 << 20
-	MaxVoiceBytes      = 2 << 20
-	MaxVideoBytes      = 10 << 20
-	MaxFileBytes       = 20 << 20
-	MaxThumbBytes      = 64 << 10
-	MaxUploadImgBytes  = 2 << 20 // media/uploadimg; the reference marks this limit UNCONFIRMED
-	maxMultipartHeader = 4 << 10
+	MinMediaBytes       = 6 // "all files > 5 bytes"
+	MaxImageBytes       = 10 << 20
+	MaxVoiceBytes       = 2 << 20
+	MaxVideoBytes       = 10 << 20
+	MaxFileBytes        = 20 << 20
+	MaxThumbBytes       = 64 << 10
+	MaxUploadImgBytes   = 2 << 20 // WeCom media/uploadimg (上传图片): 5 B – 2 MB
+	MaxMPUploadImgBytes = 1 << 20 // 公众号 media/uploadimg (上传图文消息内的图片): under 1 MB
+	maxMultipartHeader  = 4 << 10
 )
 
 // MaxBytes returns the upload size limit for t, or 0 for an unknown type.
@@ -92,8 +93,17 @@ func (r *uploadResp) result() *UploadResult {
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90253
 func (s *MediaService) Upload(ctx context.Context, typ MediaType, filename string, r io.Reader) (*UploadResult, error) {
 	const call = "Media.Upload"
-	if typ == MediaFile && s.c.kind == kindOfficialAccount || typ == MediaThumb && s.c.kind == kindWeCom {
-		return nil, invalidf(call, "type", "%q is not available for this kind of client", typ)
+	switch {
+	case s.c == nil:
+		return nil, fmt.Errorf("%w (%s)", ErrNilClient, call)
+	case typ == MediaFile:
+		if err := s.c.Require(PlatformWeCom, call+"(file)"); err != nil {
+			return nil, err
+		}
+	case typ == MediaThumb:
+		if err := s.c.Require(PlatformOfficialAccount, call+"(thumb)"); err != nil {
+			return nil, err
+		}
 	}
 	if typ.MaxBytes() == 0 {
 		return nil, invalidf(call, "type", "unknown media type %q", typ)
@@ -118,13 +128,24 @@ func upload(ctx context.Context, c *Client, req *Request) (*UploadResult, error)
 	return raw.result(), nil
 }
 
-// UploadImage uploads a JPG or PNG image (上传图片) and returns a permanent URL for use inside WeCom
-// messages. Quota: 3000 a month, 1000 a day per corp.
+// UploadImage uploads a JPG or PNG image and returns a permanent URL: for a WeCom client (上传图片) to
+// use inside WeCom messages, at most [MaxUploadImgBytes] (2 MB; quota 3000 a month, 1000 a day per
+// corp); for a 公众号 client (上传图文消息内的图片获取URL) to use inside articles, at most
+// [MaxMPUploadImgBytes] (1 MB). The limit of the client's platform is checked before anything is
+// sent.
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90256
+// WeChat API: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_uploadimage
 func (s *MediaService) UploadImage(ctx context.Context, filename string, r io.Reader) (string, error) {
 	const call = "Media.UploadImage"
-	body, err := multipartMedia(call, MaxUploadImgBytes, filename, r)
+	limit := int64(MaxUploadImgBytes)
+	switch s.c.Platform() {
+	case 0:
+		return "", fmt.Errorf("%w (%s)", ErrNilClient, call)
+	case PlatformOfficialAccount:
+		limit = MaxMPUploadImgBytes
+	}
+	body, err := multipartMedia(call, limit, filename, r)
 	if err != nil {
 		return "", err
 	}

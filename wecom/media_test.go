@@ -84,17 +84,18 @@ func TestMediaUploadLimits(t *testing.T) {
 		file string
 		r    io.Reader
 		mp   bool
+		want error // default ErrInvalidRequest
 	}{
-		{"voice over 2 MB", wecom.MediaVoice, "a.amr", io.LimitReader(zeros{}, wecom.MaxVoiceBytes+1), false},
-		{"image over 10 MB", wecom.MediaImage, "a.png", io.LimitReader(zeros{}, wecom.MaxImageBytes+1), false},
-		{"endless reader", wecom.MediaFile, "a.bin", zeros{}, false},
-		{"5 bytes", wecom.MediaFile, "a.txt", strings.NewReader("12345"), false},
-		{"unknown type", "music", "a.mp3", strings.NewReader("123456"), false},
-		{"no filename", wecom.MediaFile, "", strings.NewReader("123456"), false},
-		{"filename with newline", wecom.MediaFile, "a\r\nX-Evil: 1", strings.NewReader("123456"), false},
-		{"nil reader", wecom.MediaFile, "a.txt", nil, false},
-		{"thumb on WeCom", wecom.MediaThumb, "a.jpg", strings.NewReader("123456"), false},
-		{"file on 公众号", wecom.MediaFile, "a.txt", strings.NewReader("123456"), true},
+		{"voice over 2 MB", wecom.MediaVoice, "a.amr", io.LimitReader(zeros{}, wecom.MaxVoiceBytes+1), false, nil},
+		{"image over 10 MB", wecom.MediaImage, "a.png", io.LimitReader(zeros{}, wecom.MaxImageBytes+1), false, nil},
+		{"endless reader", wecom.MediaFile, "a.bin", zeros{}, false, nil},
+		{"5 bytes", wecom.MediaFile, "a.txt", strings.NewReader("12345"), false, nil},
+		{"unknown type", "music", "a.mp3", strings.NewReader("123456"), false, nil},
+		{"no filename", wecom.MediaFile, "", strings.NewReader("123456"), false, nil},
+		{"filename with newline", wecom.MediaFile, "a\r\nX-Evil: 1", strings.NewReader("123456"), false, nil},
+		{"nil reader", wecom.MediaFile, "a.txt", nil, false, nil},
+		{"thumb on WeCom", wecom.MediaThumb, "a.jpg", strings.NewReader("123456"), false, wecom.ErrWrongPlatform},
+		{"file on 公众号", wecom.MediaFile, "a.txt", strings.NewReader("123456"), true, wecom.ErrWrongPlatform},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,7 +104,11 @@ func TestMediaUploadLimits(t *testing.T) {
 				c, mt = newMockedMP(t)
 			}
 			_, err := c.Media().Upload(t.Context(), tt.typ, tt.file, tt.r)
-			assert.ErrorIs(t, err, wecom.ErrInvalidRequest)
+			want := tt.want
+			if want == nil {
+				want = wecom.ErrInvalidRequest
+			}
+			assert.ErrorIs(t, err, want)
 			assert.Zero(t, mt.GetTotalCallCount())
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -178,7 +179,10 @@ func validateMenu(buttons []MenuButton) error {
 
 // query adds agentid for WeCom apps.
 func (s *MenuService) query() (url.Values, error) {
-	if s.c.kind == kindOfficialAccount {
+	switch s.c.Platform() {
+	case 0:
+		return nil, fmt.Errorf("%w (Menu)", ErrNilClient)
+	case PlatformOfficialAccount:
 		return nil, nil
 	}
 	if s.c.agentID == 0 {
@@ -231,8 +235,8 @@ func (s *MenuService) Get(ctx context.Context) ([]MenuButton, error) {
 // (获取自定义菜单配置, /cgi-bin/get_current_selfmenu_info), and whether the menu is switched on.
 // 公众号 only.
 func (s *MenuService) Current(ctx context.Context) (open bool, buttons []MenuButton, err error) {
-	if s.c.kind != kindOfficialAccount {
-		return false, nil, ErrOfficialAccountOnly
+	if err := s.c.Require(PlatformOfficialAccount, "Menu.Current"); err != nil {
+		return false, nil, err
 	}
 	var raw struct {
 		IsMenuOpen   flexInt `json:"is_menu_open"`

@@ -14,7 +14,8 @@ import (
 )
 
 // MessageService sends WeCom application messages (发送应用消息) as the client's app.
-// Get one with [Client.Messages]; it is cheap and safe for concurrent use.
+// Get one with [Client.Messages]; it is cheap and safe for concurrent use. On a 公众号 client every
+// method fails with [ErrWrongPlatform] before sending anything.
 type MessageService struct{ c *Client }
 
 // Messages returns the application-message service. Sending needs [WithAgentID].
@@ -26,9 +27,11 @@ var (
 	ErrInvalidRequest = errors.New("wecom: invalid request")
 	// ErrNoAgentID: the call needs the app's AgentId; create the client with [WithAgentID].
 	ErrNoAgentID = errNoAgent
-	// ErrWeComOnly: the call exists only for WeCom clients ([New]), not for a 公众号.
+	// ErrWeComOnly: the call exists only for WeCom clients ([New]), not for a 公众号. Errors
+	// matching it also match [ErrWrongPlatform].
 	ErrWeComOnly = errors.New("wecom: this call needs a WeCom client (New), not a 公众号 one")
 	// ErrOfficialAccountOnly: the call exists only for 公众号 clients ([NewOfficialAccount]).
+	// Errors matching it also match [ErrWrongPlatform].
 	ErrOfficialAccountOnly = errors.New("wecom: this call needs a 公众号 client (NewOfficialAccount)")
 )
 
@@ -51,12 +54,11 @@ func invalidf(call, field, format string, args ...any) error {
 	return &ValidationError{Call: call, Field: field, Problem: fmt.Sprintf(format, args...)}
 }
 
-// Limits documented for application messages ([WC path/90236]; textcard limits as copied into SDK
-// comments; older copies say bytes, newer ones characters, so the looser reading is checked).
+// Limits documented for application messages (发送应用消息).
 const (
 	MaxTextBytes          = 2048 // text content
-	MaxTextCardTitle      = 128  // textcard title, characters
-	MaxTextCardDesc       = 512  // textcard description, characters
+	MaxTextCardTitle      = 128  // textcard title, bytes (UTF-8): a Chinese character takes 3
+	MaxTextCardDesc       = 512  // textcard description, bytes (UTF-8)
 	MaxTextCardURLBytes   = 2048 // textcard url
 	MaxTextCardButtonText = 4    // textcard btntxt, characters
 	MaxNewsArticles       = 8    // news articles per message
@@ -118,10 +120,15 @@ type SendTextCardRequest struct {
 	ToUsers     []string
 	ToParties   []string
 	ToTags      []string
-	Title       string // ≤ 128 characters
-	Description string // ≤ 512 characters; simple HTML: <div class="gray|normal|highlight">
+	Title       string // ≤ 128 bytes of UTF-8, else truncated (see RejectTooLong)
+	Description string // ≤ 512 bytes of UTF-8, else truncated; simple HTML: <div class="gray|normal|highlight">
 	URL         string // opened on tap; ≤ 2048 bytes
 	ButtonText  string // btntxt, ≤ 4 characters; WeCom shows 详情 when empty
+	// RejectTooLong makes a Title over [MaxTextCardTitle] or a Description over [MaxTextCardDesc]
+	// bytes a [*ValidationError]. By default they are shortened, as WeCom itself would, but on a
+	// character boundary (WeCom cuts bytes, which can leave half a character), outside any HTML
+	// tag, and ending with "…".
+	RejectTooLong bool
 	SendOptions
 }
 
@@ -213,6 +220,9 @@ type mediaContent struct {
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendText(ctx context.Context, req *SendTextRequest) (*SendResult, error) {
 	const call = "SendText"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
@@ -228,6 +238,9 @@ func (s *MessageService) SendText(ctx context.Context, req *SendTextRequest) (*S
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendMarkdown(ctx context.Context, req *SendMarkdownRequest) (*SendResult, error) {
 	const call = "SendMarkdown"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
@@ -243,14 +256,27 @@ func (s *MessageService) SendMarkdown(ctx context.Context, req *SendMarkdownRequ
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendTextCard(ctx context.Context, req *SendTextCardRequest) (*SendResult, error) {
 	const call = "SendTextCard"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
-	if err := checkChars(call, "Title", req.Title, MaxTextCardTitle, true); err != nil {
-		return nil, err
-	}
-	if err := checkChars(call, "Description", req.Description, MaxTextCardDesc, true); err != nil {
-		return nil, err
+	title, desc := req.Title, req.Description
+	switch {
+	case title == "":
+		return nil, invalidf(call, "Title", "empty")
+	case desc == "":
+		return nil, invalidf(call, "Description", "empty")
+	case req.RejectTooLong:
+		if err := checkBytes(call, "Title", title, MaxTextCardTitle, true); err != nil {
+			return nil, err
+		}
+		if err := checkBytes(call, "Description", desc, MaxTextCardDesc, true); err != nil {
+			return nil, err
+		}
+	default:
+		title, desc = shorten(title, MaxTextCardTitle), shorten(desc, MaxTextCardDesc)
 	}
 	if err := checkBytes(call, "URL", req.URL, MaxTextCardURLBytes, true); err != nil {
 		return nil, err
@@ -260,7 +286,7 @@ func (s *MessageService) SendTextCard(ctx context.Context, req *SendTextCardRequ
 	}
 	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
 		&messageBody{MsgType: "textcard", TextCard: &textCard{
-			Title: req.Title, Description: req.Description, URL: req.URL, BtnTxt: req.ButtonText}})
+			Title: title, Description: desc, URL: req.URL, BtnTxt: req.ButtonText}})
 }
 
 // SendNews sends a news message (图文消息, msgtype news) of 1–8 articles.
@@ -268,6 +294,9 @@ func (s *MessageService) SendTextCard(ctx context.Context, req *SendTextCardRequ
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendNews(ctx context.Context, req *SendNewsRequest) (*SendResult, error) {
 	const call = "SendNews"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
@@ -284,6 +313,9 @@ func (s *MessageService) SendNews(ctx context.Context, req *SendNewsRequest) (*S
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendTemplateCard(ctx context.Context, req *SendTemplateCardRequest) (*SendResult, error) {
 	const call = "SendTemplateCard"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
@@ -300,6 +332,9 @@ func (s *MessageService) SendTemplateCard(ctx context.Context, req *SendTemplate
 // WeCom API: https://developer.work.weixin.qq.com/document/path/90236
 func (s *MessageService) SendMedia(ctx context.Context, req *SendMediaRequest) (*SendResult, error) {
 	const call = "SendMedia"
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
+	}
 	if req == nil {
 		return nil, invalidf(call, "request", "nil")
 	}
@@ -322,8 +357,8 @@ func (s *MessageService) SendMedia(ctx context.Context, req *SendMediaRequest) (
 }
 
 func (s *MessageService) send(ctx context.Context, call string, to recipients, o SendOptions, body *messageBody) (*SendResult, error) {
-	if s.c.kind != kindWeCom {
-		return nil, ErrWeComOnly
+	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
+		return nil, err
 	}
 	if s.c.agentID == 0 {
 		return nil, ErrNoAgentID
@@ -378,8 +413,8 @@ type sendResp struct {
 //
 // WeCom API: https://developer.work.weixin.qq.com/document/path/94867
 func (s *MessageService) Recall(ctx context.Context, msgID string) error {
-	if s.c.kind != kindWeCom {
-		return ErrWeComOnly
+	if err := s.c.Require(PlatformWeCom, "Messages.Recall"); err != nil {
+		return err
 	}
 	if msgID == "" {
 		return invalidf("Recall", "msgID", "empty")
@@ -415,6 +450,23 @@ func checkBytes(call, field, s string, limit int, required bool) error {
 		return invalidf(call, field, "longer than %d bytes (%d)", limit, len(s))
 	}
 	return nil
+}
+
+// shorten returns s if it fits in limit bytes, else its longest prefix that ends on a UTF-8
+// character boundary and outside an HTML tag, followed by "…", in limit bytes at most.
+func shorten(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	const ellipsis = "…"
+	cut := limit - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	if lt := strings.LastIndexByte(s[:cut], '<'); lt > strings.LastIndexByte(s[:cut], '>') {
+		cut = lt // do not leave half a tag
+	}
+	return s[:cut] + ellipsis
 }
 
 func checkChars(call, field, s string, limit int, required bool) error {

@@ -143,10 +143,16 @@ func TestE2EOfficialAccountCallbackModes(t *testing.T) {
 			t.Cleanup(srv.Close)
 			mp, err := wecom.NewOfficialAccount(wecomtest.DefaultAppID, wecomtest.DefaultAppSecret, wecom.WithBaseURL(srv.URL))
 			require.NoError(t, err)
-			h, err := wecom.NewCallbackHandler(mp, wecomtest.DefaultCallbackToken, wecomtest.DefaultEncodingAESKey,
-				func(_ context.Context, m *wecom.Message) (wecom.Reply, error) {
-					return wecom.TextReply{Content: "hello " + m.FromUserName}, nil
-				})
+			var opts []wecom.CallbackOption
+			if mode == wecomtest.ModePlain {
+				// With an EncodingAESKey only encrypted deliveries are accepted, unless plaintext is
+				// explicitly allowed (the account is being switched between modes).
+				opts = append(opts, wecom.WithPlaintextAllowed())
+			}
+			handle := func(_ context.Context, m *wecom.Message) (wecom.Reply, error) {
+				return wecom.TextReply{Content: "hello " + m.FromUserName}, nil
+			}
+			h, err := wecom.NewCallbackHandler(mp, wecomtest.DefaultCallbackToken, wecomtest.DefaultEncodingAESKey, handle, opts...)
 			require.NoError(t, err)
 			app := httptest.NewServer(h)
 			t.Cleanup(app.Close)
@@ -155,6 +161,13 @@ func TestE2EOfficialAccountCallbackModes(t *testing.T) {
 			require.NoError(t, srv.VerifyOfficialAccountCallback(t.Context()))
 			reply, err := srv.SendOfficialAccountMessage(t.Context(), wecomtest.Message{Content: "绑定"})
 			require.NoError(t, err)
+			if mode == wecomtest.ModePlain {
+				strict, err := wecom.NewCallbackHandler(mp, wecomtest.DefaultCallbackToken, wecomtest.DefaultEncodingAESKey, handle)
+				require.NoError(t, err)
+				app.Config.Handler = strict
+				_, err = srv.SendOfficialAccountMessage(t.Context(), wecomtest.Message{Content: "再绑定"})
+				assert.ErrorContains(t, err, "HTTP 403", "a key-holding handler refuses plaintext by default")
+			}
 			m, err := wecom.ParseMessage(reply)
 			require.NoError(t, err)
 			assert.Equal(t, "hello "+wecomtest.DefaultOpenID, m.Content)

@@ -124,6 +124,18 @@ func TestSendMessages(t *testing.T) {
 			want:    &wecom.SendResult{MsgID: "MSGID1"},
 		},
 		{
+			name: "textcard over the byte limits: shortened on a character boundary, outside tags",
+			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
+				return s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u1"}, Title: strings.Repeat("领", 43),
+					Description: `<div class="gray">` + strings.Repeat("日", 160) + `</div><div class="highlight">` +
+						strings.Repeat("请", 20) + `</div>`,
+					URL: "https://work.weixin.qq.com/"})
+			},
+			request: "testdata/message_send/textcard_long_request.json",
+			resp:    "testdata/message_send/ok.json",
+			want:    &wecom.SendResult{MsgID: "MSGID1"},
+		},
+		{
 			name: "news",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
 				return s.SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"zhangsan"}, Articles: []wecom.NewsArticle{
@@ -283,9 +295,18 @@ func TestSendMessageValidation(t *testing.T) {
 				URL: "https://x", ButtonText: "查看详情啊"})
 			return err
 		}},
-		{"textcard title over 128 chars", "Title", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: strings.Repeat("标", 129),
-				Description: "d", URL: "https://x"})
+		{"textcard title over 128 bytes, RejectTooLong", "Title", func(ctx context.Context, s *wecom.MessageService) error {
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: strings.Repeat("标", 43),
+				Description: "d", URL: "https://x", RejectTooLong: true})
+			return err
+		}},
+		{"textcard description over 512 bytes, RejectTooLong", "Description", func(ctx context.Context, s *wecom.MessageService) error {
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: "t",
+				Description: strings.Repeat("a", 513), URL: "https://x", RejectTooLong: true})
+			return err
+		}},
+		{"textcard without title", "Title", func(ctx context.Context, s *wecom.MessageService) error {
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Description: "d", URL: "https://x"})
 			return err
 		}},
 		{"textcard without url", "URL", func(ctx context.Context, s *wecom.MessageService) error {

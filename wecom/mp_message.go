@@ -52,8 +52,8 @@ type templateBody struct {
 // WeChat API: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
 func (s *MPMessageService) SendTemplate(ctx context.Context, msg *TemplateMessage) (int64, error) {
 	const call = "SendTemplate"
-	if s.c.kind != kindOfficialAccount {
-		return 0, ErrOfficialAccountOnly
+	if err := s.c.Require(PlatformOfficialAccount, "MPMessages."+call); err != nil {
+		return 0, err
 	}
 	switch {
 	case msg == nil:
@@ -138,8 +138,8 @@ func (s *MPMessageService) SendCustomNews(ctx context.Context, openID string, a 
 }
 
 func (s *MPMessageService) sendCustom(ctx context.Context, call string, body *customBody) error {
-	if s.c.kind != kindOfficialAccount {
-		return ErrOfficialAccountOnly
+	if err := s.c.Require(PlatformOfficialAccount, "MPMessages."+call); err != nil {
+		return err
 	}
 	if body.ToUser == "" {
 		return invalidf(call, "openID", "empty")

@@ -47,6 +47,9 @@ func NewRobot(key string, opts ...Option) (*Robot, error) {
 
 // Robot returns a robot for a webhook key (or URL) that shares c's HTTP client, base URL and logger.
 func (c *Client) Robot(key string) (*Robot, error) {
+	if err := c.Require(PlatformWeCom, "Robot"); err != nil {
+		return nil, err
+	}
 	k, err := robotKey(key)
 	if err != nil {
 		return nil, err

@@ -30,6 +30,9 @@ type Invalidator interface {
 // AccessToken returns a valid access token (from cache when possible). Prefer [Client.Do], which also
 // refreshes a token WeCom rejects.
 func (c *Client) AccessToken(ctx context.Context) (string, error) {
+	if c == nil {
+		return "", fmt.Errorf("%w (AccessToken)", ErrNilClient)
+	}
 	tok, err := c.tokens.Token(ctx)
 	if err != nil {
 		return "", fmt.Errorf("wecom: access token: %w", err)
@@ -57,11 +60,13 @@ type entry struct {
 // cachedSource is the default TokenSource (and ticket cache): an in-process atomic fast path in front
 // of a TokenStore, singleflight inside the process, the store's Locker across processes.
 type cachedSource struct {
-	key   string
-	store TokenStore
-	fetch fetchFunc
-	early time.Duration
-	log   *slog.Logger
+	key     string
+	store   TokenStore
+	fetch   fetchFunc
+	early   time.Duration
+	log     *slog.Logger
+	health  *storeHealth
+	timeout time.Duration // bound of one upstream fetch: fetchTimeout
 
 	cur atomic.Pointer[entry]
 	sf  singleflight.Group
@@ -70,9 +75,17 @@ type cachedSource struct {
 	stale string
 }
 
-func newCachedSource(key string, store TokenStore, fetch fetchFunc, early time.Duration, log *slog.Logger) *cachedSource {
-	return &cachedSource{key: key, store: store, fetch: fetch, early: early, log: log}
+func newCachedSource(key string, store TokenStore, fetch fetchFunc, early time.Duration, log *slog.Logger, health *storeHealth) *cachedSource {
+	if health == nil {
+		health = &storeHealth{log: log}
+	}
+	return &cachedSource{key: key, store: store, fetch: fetch, early: early, log: log, health: health, timeout: fetchTimeout}
 }
+
+// ErrTokenFetchTimeout is returned (wrapped, also matching context.DeadlineExceeded) when fetching
+// a token or ticket from WeCom took longer than the internal limit of 15 seconds, to callers whose
+// own context had not ended: they may have joined a fetch another caller started.
+var ErrTokenFetchTimeout = errors.New("wecom: token fetch timed out")
 
 // Token returns the cached token while it is not due for refresh. The fast path is one atomic load
 // and one clock read, with no allocation.
@@ -82,9 +95,13 @@ func (s *cachedSource) Token(ctx context.Context) (string, error) {
 	}
 	ch := s.sf.DoChan(s.key, func() (any, error) {
 		// Detach from this caller's cancellation (others wait on the same fetch), but bound it.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), fetchTimeout)
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 		defer cancel()
-		return s.refresh(fctx)
+		tok, err := s.refresh(fctx)
+		if err != nil && errors.Is(fctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("%w after %v (%s): %w", ErrTokenFetchTimeout, s.timeout, s.kind(), err)
+		}
+		return tok, err
 	})
 	select {
 	case <-ctx.Done():
@@ -100,7 +117,8 @@ func (s *cachedSource) Token(ctx context.Context) (string, error) {
 func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 	now := time.Now()
 	old := s.cur.Load()
-	if e, ok := s.load(ctx); ok {
+	e, ok, storeErr := s.load(ctx)
+	if ok {
 		if now.Before(e.refreshAt) {
 			s.keep(e)
 			return e.tok, nil
@@ -109,7 +127,8 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 			old = e
 		}
 	}
-	if l, ok := s.store.(Locker); ok {
+	// With the store failing, its lock would only add another timeout: fetch alone.
+	if l, ok := s.store.(Locker); ok && storeErr == nil {
 		unlock, fresh, err := s.acquire(ctx, l)
 		switch {
 		case fresh != nil:
@@ -118,7 +137,7 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		case unlock != nil:
 			defer unlock()
 		case err != nil && ctx.Err() == nil:
-			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token lock failed; fetching without it", slogKey(s.key), slogErr(err))
+			s.health.fail(ctx, "lock", s.key, err)
 		}
 	}
 	s.mu.Lock()
@@ -143,9 +162,9 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		return "", err
 	}
 	now = time.Now()
-	e := &entry{tok: tok, exp: now.Add(ttl), refreshAt: now.Add(ttl - min(s.early, ttl/2))}
+	e = &entry{tok: tok, exp: now.Add(ttl), refreshAt: now.Add(ttl - min(s.early, ttl/2))}
 	if err := s.store.Set(ctx, s.key, encodeEntry(e), ttl); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store set failed", slogKey(s.key), slogErr(err))
+		s.health.fail(ctx, "set", s.key, err)
 	}
 	s.cur.Store(e)
 	return tok, nil
@@ -180,7 +199,7 @@ func (s *cachedSource) acquire(ctx context.Context, l Locker) (unlock func(), fr
 				}
 			}
 			// Another process may have refreshed between our read and the lock.
-			if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+			if e, ok, _ := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
 				release()
 				return nil, e, nil
 			}
@@ -191,32 +210,35 @@ func (s *cachedSource) acquire(ctx context.Context, l Locker) (unlock func(), fr
 			return nil, nil, ctx.Err()
 		case <-t.C:
 		}
-		if e, ok := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+		if e, ok, _ := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
 			return nil, e, nil
 		}
 	}
 }
 
-func (s *cachedSource) load(ctx context.Context) (*entry, bool) {
+// load reads the shared entry; err reports (after logging it) that the store failed.
+func (s *cachedSource) load(ctx context.Context) (*entry, bool, error) {
 	v, ok, err := s.store.Get(ctx, s.key)
 	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store get failed", slogKey(s.key), slogErr(err))
-		return nil, false
+		if ctx.Err() == nil {
+			s.health.fail(ctx, "get", s.key, err)
+		}
+		return nil, false, err
 	}
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
 	e, ok := decodeEntry(v)
 	if !ok || !time.Now().Before(e.exp) {
-		return nil, false
+		return nil, false, nil
 	}
 	s.mu.Lock()
 	rejected := e.tok == s.stale
 	s.mu.Unlock()
 	if rejected { // WeCom already refused it; another process may not have dropped it yet
-		return nil, false
+		return nil, false, nil
 	}
-	return e, true
+	return e, true, nil
 }
 
 // Invalidate implements [Invalidator]: compare-and-delete, locally and in the store.
@@ -237,7 +259,11 @@ func (s *cachedSource) Invalidate(ctx context.Context, stale string) {
 
 func (s *cachedSource) dropFromStore(ctx context.Context, stale string) {
 	v, ok, err := s.store.Get(ctx, s.key)
-	if err != nil || !ok {
+	if err != nil {
+		s.health.fail(ctx, "get", s.key, err)
+		return
+	}
+	if !ok {
 		return
 	}
 	if e, ok := decodeEntry(v); !ok || e.tok != stale {
@@ -249,7 +275,7 @@ func (s *cachedSource) dropFromStore(ctx context.Context, stale string) {
 		err = s.store.Delete(ctx, s.key)
 	}
 	if err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: token store delete failed", slogKey(s.key), slogErr(err))
+		s.health.fail(ctx, "delete", s.key, err)
 	}
 }
 

@@ -10,10 +10,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,8 +52,7 @@ type aibotOptions struct {
 
 // aiBot is the AI bot callback handler.
 type aiBot struct {
-	crypt  *wxcrypto.Cryptor
-	key    []byte // the decoded EncodingAESKey, for encrypted image files
+	crypt  *wxcrypto.Cryptor // callbacks, replies and encrypted image files
 	dedupe wecom.Deduper
 	hc     *http.Client
 	send   func(ctx context.Context, user, text string) error
@@ -96,10 +91,6 @@ func newAIBot(o aibotOptions) (*aiBot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aibot: %w", err)
 	}
-	key, err := base64.StdEncoding.DecodeString(o.AESKey + "=")
-	if err != nil || len(key) != 32 {
-		return nil, errors.New("aibot: invalid EncodingAESKey")
-	}
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: aibotImageWait}
 	}
@@ -109,7 +100,7 @@ func newAIBot(o aibotOptions) (*aiBot, error) {
 	if o.Dedupe == nil {
 		o.Dedupe = wecom.NewMemoryStore()
 	}
-	return &aiBot{crypt: c, key: key, dedupe: o.Dedupe, hc: o.Client, send: o.Send, log: o.Log,
+	return &aiBot{crypt: c, dedupe: o.Dedupe, hc: o.Client, send: o.Send, log: o.Log,
 		items: map[*wecom.Message]*botItem{}}, nil
 }
 
@@ -499,7 +490,7 @@ func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
 		return nil, errors.New("aibot: image larger than 5 MB")
 	}
 	if !isImage(data) {
-		dec := decryptFile(b.key, data)
+		dec := decryptFile(b.crypt, data)
 		if dec == nil {
 			return nil, errors.New("aibot: downloaded file is not an image")
 		}
@@ -519,36 +510,15 @@ func isImage(p []byte) bool {
 	return false
 }
 
-// decryptFile decrypts a bot image file and returns it if it is an image, else nil.
-//
-// UNCONFIRMED: the official AI bot docs say files are encrypted with the EncodingAESKey in
-// AES-256-CBC, IV = key[:16], PKCS#7 padding to a multiple of 32 bytes; whether the plaintext is
-// the bare file (tried first) or framed like a callback message (16 random bytes, a 4-byte
-// big-endian length, the file, the ReceiveId; tried second) is not verified against real WeCom.
-func decryptFile(key, data []byte) []byte {
-	if len(key) != 32 || len(data) == 0 || len(data)%aes.BlockSize != 0 {
+// decryptFile decrypts a bot image file and returns it if it is an image, else nil. Files are
+// encrypted with the bot's EncodingAESKey (AES-256-CBC, IV = key[:16], PKCS#7 padding); package
+// crypto checks the length and the padding.
+func decryptFile(c *wxcrypto.Cryptor, data []byte) []byte {
+	out, err := c.DecryptFile(data)
+	if err != nil || !isImage(out) {
 		return nil
 	}
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil
-	}
-	out := make([]byte, len(data))
-	cipher.NewCBCDecrypter(block, key[:16]).CryptBlocks(out, data)
-	pad := int(out[len(out)-1])
-	if pad < 1 || pad > 32 || pad > len(out) {
-		return nil
-	}
-	out = out[:len(out)-pad]
-	if isImage(out) {
-		return out
-	}
-	if len(out) > 20 {
-		if n := binary.BigEndian.Uint32(out[16:20]); uint64(n) <= uint64(len(out)-20) && isImage(out[20:20+n]) {
-			return out[20 : 20+n]
-		}
-	}
-	return nil
+	return out
 }
 
 // imageCache keeps recently fetched bot images, bounded in bytes and age. The caller locks.

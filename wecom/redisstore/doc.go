@@ -33,6 +33,16 @@
 //
 // Errors wrap go-redis errors with the operation and key; they never contain a stored value.
 //
+// # When Redis is down
+//
+// The wecom client does not fail when its store does: it fetches tokens itself, without the
+// cross-process lock (so each replica may call gettoken), and keeps them in memory. It says so:
+// every store failure is logged as a warning (through the client's logger, or slog.Default()
+// when none was given with wecom.WithLogger), and wecom.Client.TokenStoreStatus reports the
+// number of failures and the last one (matching wecom.ErrTokenStoreUnavailable) for metrics and
+// alerts. Set go-redis DialTimeout and ReadTimeout low (around a second): a token request waits
+// for them before falling back.
+//
 // # Testing
 //
 // The tests run against a real redis-server started on a free loopback port (internal/testsvc) and
