@@ -294,7 +294,7 @@ func TestE2ECodeReplay(t *testing.T) {
 // TestE2EExchangePrivateInfo drives the fake's authorize page by hand, then Exchange and UserDetail.
 func TestE2EExchangePrivateInfo(t *testing.T) {
 	e := newE2E(t, nil)
-	cfg := oauth.NewConfig(e.opts.Client, "http://app.example/cb")
+	cfg := oauth.NewConfig(e.opts.Client, e.app.URL+"/cb") // on the fake's own host: a trusted domain by default
 	cfg.Scope = oauth.ScopePrivateInfo
 	signer := oauth.NewStateSigner(testKey, 0)
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -304,7 +304,7 @@ func TestE2EExchangePrivateInfo(t *testing.T) {
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	loc, err := resp.Location()
 	require.NoError(t, err)
-	assert.Equal(t, "app.example", loc.Host)
+	assert.Equal(t, strings.TrimPrefix(e.app.URL, "http://"), loc.Host)
 	ret, err := signer.Verify(loc.Query().Get("state"))
 	require.NoError(t, err)
 	assert.Equal(t, "/me", ret)
@@ -325,7 +325,7 @@ func TestE2EExchangePrivateInfo(t *testing.T) {
 func TestE2EExchangeMPRefresh(t *testing.T) {
 	e := newE2E(t, nil)
 	mp := e.mpClient()
-	cfg := oauth.NewMPConfig(mp, "http://app.example/mp")
+	cfg := oauth.NewMPConfig(mp, e.app.URL+"/mp")
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(cfg.AuthCodeURL("S1"))
 	require.NoError(t, err)
