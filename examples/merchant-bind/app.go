@@ -138,12 +138,12 @@ func ensureAdmin(ctx context.Context, db *store.DB, user, password string, reset
 	a, err := db.AdminByUsername(ctx, user)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		_, err = db.CreateAdmin(ctx, user, hash, time.Now())
+		_, err = db.CreateAdmin(ctx, user, hash, store.RoleAdmin, time.Now())
 		return err == nil, err
 	case err != nil:
 		return false, err
 	case reset:
-		return false, db.SetAdminPassword(ctx, a.ID, hash)
+		return false, db.SetAdminPassword(ctx, a.ID, hash, time.Now())
 	}
 	return false, nil
 }
