@@ -95,6 +95,7 @@ func privateFile(path string) error {
 	}
 	return nil
 }
+
 // Dialect returns the database's SQL dialect.
 func (s *DB) Dialect() Dialect { return s.d }
 
