@@ -38,11 +38,16 @@ var demoUsers = []web.DemoUser{
 }
 
 // startDemo mounts an embedded fake 公众号 on mux under /_fake, delivering events to base +
-// "/wx/callback" in safe mode (encrypted), with its state kept in the data directory.
+// "/wx/callback" in safe mode (encrypted), with its state kept in the data directory. Links the
+// browser opens (showqrcode) use PUBLIC_URL when it is set: the demo may run behind a proxy too.
 func startDemo(cfg *config, mux *http.ServeMux, base string, log *slog.Logger) (*wecomtest.Handler, error) {
 	cfg.AppID, cfg.AppSecret = wecomtest.DefaultAppID, wecomtest.DefaultAppSecret
 	cfg.Token, cfg.AESKey = wecomtest.DefaultCallbackToken, wecomtest.DefaultEncodingAESKey
-	cfg.PublicURL, cfg.AccountName = base, demoAccountName
+	cfg.AccountName = demoAccountName
+	public := base
+	if cfg.PublicURL != "" {
+		public = cfg.PublicURL
+	}
 	if cfg.WelcomeTemplateID == "" {
 		cfg.WelcomeTemplateID = demoWelcomeTpl
 	}
@@ -51,7 +56,7 @@ func startDemo(cfg *config, mux *http.ServeMux, base string, log *slog.Logger) (
 	}
 	opts := []wecomtest.Option{
 		wecomtest.WithStateFile(filepath.Join(cfg.DataDir, "fake-wechat.json")),
-		wecomtest.WithPublicURL(base + fakePrefix),
+		wecomtest.WithPublicURL(public + fakePrefix),
 		wecomtest.WithOfficialAccountCallback(wecomtest.CallbackConfig{URL: base + "/wx/callback", Token: cfg.Token,
 			EncodingAESKey: cfg.AESKey, Mode: wecomtest.ModeSafe}),
 		wecomtest.WithLogger(log.With("component", "fake-wechat")),

@@ -2,6 +2,7 @@ package bind
 
 import (
 	"context"
+	"strings"
 
 	"github.com/qiwei-go/qiwei/qrcode"
 	"github.com/qiwei-go/qiwei/wecom"
@@ -15,6 +16,11 @@ const FollowReply = "欢迎关注！商户请扫描管理员提供的绑定二�
 // without a reply. A database failure returns an error, so the delivery is answered 500 and
 // WeChat's retry is processed again.
 func (s *Service) HandleMessage(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
+	if opensWindow(m) {
+		if err := s.db.TouchInteraction(ctx, m.FromUserName, s.cfg.Now()); err != nil {
+			s.cfg.Log.Warn("merchant-bind: interaction not recorded", "err", err)
+		}
+	}
 	if !m.IsEvent() {
 		return nil, nil
 	}
@@ -43,4 +49,19 @@ func (s *Service) HandleMessage(ctx context.Context, m *wecom.Message) (wecom.Re
 		return nil, s.Unsubscribe(ctx, m.FromUserName)
 	}
 	return nil, nil
+}
+
+// opensWindow reports whether a message opens WeChat's 48-hour window for 客服消息: a message from
+// the user, following, a scan, or a click on a menu of the click or scan-code kinds.
+//
+// WeChat API: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+func opensWindow(m *wecom.Message) bool {
+	if !m.IsEvent() {
+		return m.FromUserName != ""
+	}
+	switch strings.ToLower(m.Event) {
+	case "subscribe", "scan", "click", "scancode_push", "scancode_waitmsg":
+		return true
+	}
+	return false
 }

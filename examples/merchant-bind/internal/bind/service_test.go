@@ -2,7 +2,6 @@ package bind
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/outbox"
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
 	"github.com/qiwei-go/qiwei/qrcode"
 	"github.com/qiwei-go/qiwei/wecom"
@@ -52,12 +52,20 @@ func (f *fakeIssuer) ImageURL(t string) string { return "https://mp.test/showqrc
 
 func (f *fakeIssuer) Consume(context.Context, *qrcode.ScanEvent) error { f.consumed.Add(1); return nil }
 
-// fakeSender records template messages and dedupes client_msg_id like WeChat.
+// fakeSender records template and 客服消息 texts and dedupes client_msg_id like WeChat.
 type fakeSender struct {
-	mu   sync.Mutex
-	sent []*wecom.TemplateMessage
-	seen map[string]bool
-	fail error
+	mu    sync.Mutex
+	sent  []*wecom.TemplateMessage
+	texts []string
+	seen  map[string]bool
+	fail  error
+}
+
+func (f *fakeSender) SendCustomText(_ context.Context, openid, content string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.texts = append(f.texts, openid+": "+content)
+	return nil
 }
 
 func (f *fakeSender) SendTemplate(_ context.Context, m *wecom.TemplateMessage) (int64, error) {
@@ -89,6 +97,14 @@ type env struct {
 	clock  *clock
 	issuer *fakeIssuer
 	sender *fakeSender
+	outbox *outbox.Worker
+}
+
+// deliver runs the outbox worker once: every due message is sent.
+func (e *env) deliver(t *testing.T) {
+	t.Helper()
+	_, err := e.outbox.RunOnce(t.Context())
+	require.NoError(t, err)
 }
 
 func newEnv(t *testing.T) *env {
@@ -98,7 +114,9 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { db.Close() })
 	c := &clock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
 	e := &env{db: db, clock: c, issuer: &fakeIssuer{clock: c}, sender: &fakeSender{}}
-	e.svc, err = New(Config{Store: db, Issuer: e.issuer, Sender: e.sender, WelcomeTemplateID: "tpl-welcome",
+	e.outbox, err = outbox.New(outbox.Config{Store: db, Sender: e.sender, Now: c.Now})
+	require.NoError(t, err)
+	e.svc, err = New(Config{Store: db, Issuer: e.issuer, Outbox: e.outbox, WelcomeTemplateID: "tpl-welcome",
 		NotifyTemplateID: "tpl-notify", FieldMap: map[string]string{"merchant": "thing1"}, Now: c.Now})
 	require.NoError(t, err)
 	return e
@@ -218,7 +236,7 @@ func TestScanRules(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, res.Outcome)
 			assert.Contains(t, res.Reply(), tt.reply)
-			e.svc.Wait()
+			e.deliver(t)
 			after, _, err := e.db.AuditLog(t.Context(), store.AuditQuery{Prefix: "bind."})
 			require.NoError(t, err)
 			if tt.want != NotOurs {
@@ -249,7 +267,7 @@ func TestRetriedDeliveryHasOneEffect(t *testing.T) {
 		require.NoError(t, err)
 		outcomes = append(outcomes, res.Outcome)
 	}
-	e.svc.Wait()
+	e.deliver(t)
 	assert.Equal(t, []Outcome{Bound, AlreadyBound, AlreadyBound}, outcomes)
 	assert.Len(t, e.sender.messages(), 1)
 	hist, err := e.db.Bindings(t.Context(), 1)
@@ -274,7 +292,7 @@ func TestConcurrentScansOfOneCode(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	e.svc.Wait()
+	e.deliver(t)
 	count := map[Outcome]int{}
 	for _, o := range outcomes {
 		count[o]++
@@ -302,7 +320,7 @@ func TestConcurrentScansOfManyCodes(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	e.svc.Wait()
+	e.deliver(t)
 	_, bound, err := e.db.CountMerchants(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, n, bound)
@@ -379,7 +397,7 @@ func TestNotify(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.db.SetMerchantStatus(ctx, disabled.ID, store.StatusDisabled)
 	require.NoError(t, err)
-	e.svc.Wait()
+	e.deliver(t)
 
 	long := make([]rune, MaxContent+1)
 	for i := range long {
@@ -397,49 +415,109 @@ func TestNotify(t *testing.T) {
 		{"disabled", disabled.ID, Notification{Content: "x"}, ErrDisabled},
 		{"unknown", 999, Notification{Content: "x"}, store.ErrNotFound},
 		{"empty", bound.ID, Notification{}, ErrEmpty},
+		{"blank", bound.ID, Notification{Content: "  "}, ErrEmpty},
 		{"too long", bound.ID, Notification{Content: string(long)}, ErrTooLong},
 		{"bad link", bound.ID, Notification{Content: "x", URL: "javascript:alert(1)"}, ErrBadURL},
+		{"NUL byte", bound.ID, Notification{Content: "a\x00b"}, ErrBadText},
+		{"invalid UTF-8 in data", bound.ID, Notification{Data: map[string]string{"k": "\xff"}}, ErrBadText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := e.svc.Notify(ctx, tt.id, tt.n, "admin")
+			_, _, err := e.svc.Notify(ctx, tt.id, tt.n, "admin")
 			assert.ErrorIs(t, err, tt.wantErr)
 		})
 	}
+	e.deliver(t)
 	msgs := e.sender.messages()
-	require.Len(t, msgs, 4) // 2 welcomes + 2 notifications
-	assert.Equal(t, "您的结算单已生成", msgs[2].Data["content"])
-	assert.Equal(t, bound.Name, msgs[2].Data["thing1"])
-	assert.Equal(t, map[string]string{"thing9": "x"}, msgs[3].Data)
+	require.Len(t, msgs, 3, "1 welcome (the disabled merchant's is not sent) + 2 notifications")
+	byTemplate := map[string][]*wecom.TemplateMessage{}
+	for _, m := range msgs {
+		byTemplate[m.TemplateID] = append(byTemplate[m.TemplateID], m)
+	}
+	require.Len(t, byTemplate["tpl-notify"], 2)
+	n1, n2 := byTemplate["tpl-notify"][0], byTemplate["tpl-notify"][1]
+	if n1.Data["content"] == "" {
+		n1, n2 = n2, n1
+	}
+	assert.Equal(t, "您的结算单已生成", n1.Data["content"])
+	assert.Equal(t, bound.Name, n1.Data["thing1"])
+	assert.Equal(t, map[string]string{"thing9": "x"}, n2.Data)
+	assert.Equal(t, "https://example.com", n2.URL)
+	assert.NotEqual(t, n1.ClientMsgID, n2.ClientMsgID)
 
+	// One idempotency key, one message: a double-clicked 发送.
+	first, dup, err := e.svc.Notify(ctx, bound.ID, Notification{Content: "一次", IdemKey: "form-abc"}, "admin")
+	require.NoError(t, err)
+	assert.False(t, dup)
+	again, dup, err := e.svc.Notify(ctx, bound.ID, Notification{Content: "一次", IdemKey: "form-abc"}, "admin")
+	require.NoError(t, err)
+	assert.True(t, dup)
+	assert.Equal(t, first.ID, again.ID)
+	e.deliver(t)
+	assert.Len(t, e.sender.messages(), 4)
+
+	// WeChat refuses (43004, permanent) and the merchant has not interacted for 48 hours: 发送失败,
+	// audited; 重发 puts it back and it goes out.
+	e.clock.Add(49 * time.Hour)
 	e.sender.fail = &wecom.APIError{Code: 43004, Msg: "require subscribe", Path: "/cgi-bin/message/template/send"}
-	_, err = e.svc.Notify(ctx, bound.ID, Notification{Content: "x"}, "api")
-	var ae *wecom.APIError
-	require.True(t, errors.As(err, &ae))
-	log, _, err := e.db.AuditLog(ctx, store.AuditQuery{MerchantID: bound.ID, Limit: 1})
+	m, _, err := e.svc.Notify(ctx, bound.ID, Notification{Content: "x"}, "api")
+	require.NoError(t, err)
+	e.deliver(t)
+	m, err = e.db.Message(ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.MsgFailed, m.Status)
+	log, _, err := e.db.AuditLog(ctx, store.AuditQuery{MerchantID: bound.ID, Limit: 2})
 	require.NoError(t, err)
 	assert.Equal(t, "notify.failed", log[0].What)
-	assert.Equal(t, "api", log[0].Who)
 	assert.Contains(t, log[0].Details, "errcode=43004 errmsg=require subscribe")
+	assert.Equal(t, "notify.queued", log[1].What)
+	assert.Equal(t, "api", log[1].Who)
 
-	noTpl, err := New(Config{Store: e.db, Issuer: e.issuer, Sender: e.sender})
+	e.sender.fail = nil
+	_, err = e.svc.Resend(ctx, unbound.ID, m.ID, "admin")
+	assert.ErrorIs(t, err, store.ErrNotFound, "another merchant's message")
+	_, err = e.svc.Resend(ctx, bound.ID, first.ID, "admin")
+	assert.ErrorIs(t, err, ErrNotFailed)
+	_, err = e.svc.Resend(ctx, bound.ID, m.ID, "admin")
 	require.NoError(t, err)
-	_, err = noTpl.Notify(ctx, bound.ID, Notification{Content: "x"}, "admin")
-	assert.ErrorIs(t, err, ErrNoTemplate)
+	e.deliver(t)
+	m, err = e.db.Message(ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.MsgSent, m.Status)
+	assert.Equal(t, 2, m.Attempts)
+
+	// Without a template, notifications are 客服消息 — refused when the window is closed.
+	noTpl, err := New(Config{Store: e.db, Issuer: e.issuer, Now: e.clock.Now})
+	require.NoError(t, err)
+	_, _, err = noTpl.Notify(ctx, bound.ID, Notification{Content: "x"}, "admin")
+	assert.ErrorIs(t, err, ErrNoChannel)
+	require.NoError(t, e.db.TouchInteraction(ctx, "o1", e.clock.Now()))
+	m, _, err = noTpl.Notify(ctx, bound.ID, Notification{Content: "窗口内", URL: "https://x.test/a"}, "admin")
+	require.NoError(t, err)
+	e.deliver(t)
+	m, err = e.db.Message(ctx, m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, store.MsgSent, m.Status)
+	assert.Equal(t, store.ChannelCustom, m.Channel)
+	assert.Contains(t, e.sender.texts, "o1: 【商户 bound】窗口内\nhttps://x.test/a")
 }
 
-func TestWelcomeFailureIsAudited(t *testing.T) {
+// The binding stands when the welcome template is refused; the welcome goes out as a 客服消息.
+func TestWelcomeFallsBack(t *testing.T) {
 	e := newEnv(t)
 	e.sender.fail = &wecom.APIError{Code: 40037, Msg: "invalid template_id"}
 	m := e.merchant(t, "a")
 	res, err := e.svc.Scan(t.Context(), scan("o1", e.code(t, m), false))
 	require.NoError(t, err)
-	assert.Equal(t, Bound, res.Outcome, "the binding stands even if the welcome fails")
-	e.svc.Wait()
-	log, _, err := e.db.AuditLog(t.Context(), store.AuditQuery{MerchantID: m.ID, Limit: 1})
+	assert.Equal(t, Bound, res.Outcome)
+	e.deliver(t)
+	log, _, err := e.db.AuditLog(t.Context(), store.AuditQuery{MerchantID: m.ID, Limit: 2})
 	require.NoError(t, err)
-	assert.Equal(t, "welcome.failed", log[0].What)
-	assert.Contains(t, log[0].Details, "errcode=40037")
+	assert.Equal(t, "welcome.sent", log[0].What)
+	assert.Equal(t, "welcome.fallback", log[1].What)
+	assert.Contains(t, log[1].Details, "errcode=40037")
+	require.Len(t, e.sender.texts, 1)
+	assert.Contains(t, e.sender.texts[0], "绑定成功")
 }
 
 func TestHandleMessage(t *testing.T) {
@@ -484,5 +562,41 @@ func TestHandleMessage(t *testing.T) {
 	r, err = e.svc.HandleMessage(ctx, msg)
 	require.NoError(t, err)
 	assert.Nil(t, r)
-	e.svc.Wait()
+	e.deliver(t)
+}
+
+// Messages, scans and menu clicks open the 48-hour 客服消息 window; a VIEW click or an unsubscribe
+// does not.
+func TestInteractionsOpenTheWindow(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	m := e.merchant(t, "a")
+	_, err := e.svc.Scan(ctx, scan("o1", e.code(t, m), false))
+	require.NoError(t, err)
+	bound := e.clock.Now()
+	for _, tt := range []struct {
+		xml   string
+		opens bool
+	}{
+		{`<xml><FromUserName>o1</FromUserName><MsgType>text</MsgType><Content>hi</Content><MsgId>7</MsgId></xml>`, true},
+		{`<xml><FromUserName>o1</FromUserName><MsgType>event</MsgType><Event>CLICK</Event><EventKey>menu</EventKey></xml>`, true},
+		{`<xml><FromUserName>o1</FromUserName><MsgType>event</MsgType><Event>VIEW</Event><EventKey>https://x.test</EventKey></xml>`, false},
+		{`<xml><FromUserName>o1</FromUserName><MsgType>event</MsgType><Event>TEMPLATESENDJOBFINISH</Event></xml>`, false},
+	} {
+		e.clock.Add(time.Hour)
+		msg, err := wecom.ParseMessage([]byte(tt.xml))
+		require.NoError(t, err)
+		before, err := e.db.Merchant(ctx, m.ID)
+		require.NoError(t, err)
+		_, err = e.svc.HandleMessage(ctx, msg)
+		require.NoError(t, err)
+		after, err := e.db.Merchant(ctx, m.ID)
+		require.NoError(t, err)
+		if tt.opens {
+			assert.Equal(t, e.clock.Now().Unix(), after.LastInteractionAt.Unix(), tt.xml)
+		} else {
+			assert.Equal(t, before.LastInteractionAt, after.LastInteractionAt, tt.xml)
+		}
+	}
+	assert.True(t, bound.Before(e.clock.Now()))
 }

@@ -38,6 +38,17 @@ type Merchant struct {
 // Bound reports whether the merchant has an active WeChat binding.
 func (m *Merchant) Bound() bool { return m.OpenID != "" }
 
+// CustomWindow is how long after a user's last interaction a 公众号 may send them 客服消息: 48
+// hours, less a margin for clocks and queues.
+//
+// WeChat API: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html
+const CustomWindow = 48*time.Hour - 5*time.Minute
+
+// InWindow reports whether 客服消息 may be sent to the merchant's WeChat at now.
+func (m *Merchant) InWindow(now time.Time) bool {
+	return m.Bound() && !m.LastInteractionAt.IsZero() && now.Sub(m.LastInteractionAt) < CustomWindow
+}
+
 // Active reports whether the merchant is not disabled.
 func (m *Merchant) Active() bool { return m.Status == StatusActive }
 
