@@ -56,6 +56,7 @@ type app struct {
 	client   *wecom.Client
 	callback *wecom.CallbackHandler
 	redis    *degradingStore // nil without REDIS_URL
+	now      func() time.Time
 	closers  []func()
 }
 
@@ -69,7 +70,7 @@ func newApp(ctx context.Context, o appOptions) (a *app, err error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a = &app{}
+	a = &app{now: o.Now}
 	defer func() {
 		if err != nil {
 			a.close()

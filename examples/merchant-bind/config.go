@@ -19,6 +19,7 @@ type config struct {
 	DemoExplicit  bool // -demo: demo mode on DATABASE_URL (if set) instead of its own SQLite file
 
 	AppID, AppSecret   string         // WECHAT_APP_ID, WECHAT_APP_SECRET
+	APIBase            string         // WECHAT_API_BASE: an API gateway (or a test server) instead of api.weixin.qq.com
 	Token, AESKey      string         // WECHAT_TOKEN, WECHAT_AES_KEY (optional: safe mode)
 	PublicURL          string         // PUBLIC_URL, e.g. https://bind.example.com (optional in demo mode)
 	TrustedProxies     []netip.Prefix // TRUSTED_PROXIES: whose X-Forwarded-For/-Proto are believed
@@ -44,7 +45,8 @@ type config struct {
 func loadConfig(getenv func(string) string, addr, dataDir string, demo bool) (*config, error) {
 	c := &config{Addr: addr, DataDir: dataDir, DemoExplicit: demo,
 		AppID: getenv("WECHAT_APP_ID"), AppSecret: getenv("WECHAT_APP_SECRET"), Token: getenv("WECHAT_TOKEN"),
-		AESKey: getenv("WECHAT_AES_KEY"), PublicURL: strings.TrimRight(getenv("PUBLIC_URL"), "/"),
+		APIBase: strings.TrimRight(getenv("WECHAT_API_BASE"), "/"),
+		AESKey:  getenv("WECHAT_AES_KEY"), PublicURL: strings.TrimRight(getenv("PUBLIC_URL"), "/"),
 		RedisURL: getenv("REDIS_URL"), DatabaseURL: getenv("DATABASE_URL"),
 		WelcomeTemplateID: getenv("WELCOME_TEMPLATE_ID"), NotifyTemplateID: getenv("NOTIFY_TEMPLATE_ID"),
 		APIToken: getenv("ADMIN_API_TOKEN"), PlatformToken: getenv("PLATFORM_API_TOKEN"), SessionKey: getenv("SESSION_KEY"),
@@ -65,10 +67,11 @@ func loadConfig(getenv func(string) string, addr, dataDir string, demo bool) (*c
 	if c.TrustedProxies, err = web.ParseTrustedProxies(getenv("TRUSTED_PROXIES")); err != nil {
 		return nil, fmt.Errorf("TRUSTED_PROXIES: %w (want CIDRs or addresses, e.g. 127.0.0.1,10.0.0.0/8)", err)
 	}
-	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, errors.New("PUBLIC_URL must be an absolute http(s) URL, e.g. https://bind.example.com")
-		}
+	if c.PublicURL != "" && !absoluteURL(c.PublicURL) {
+		return nil, errors.New("PUBLIC_URL must be an absolute http(s) URL, e.g. https://bind.example.com")
+	}
+	if c.APIBase != "" && !absoluteURL(c.APIBase) {
+		return nil, errors.New("WECHAT_API_BASE must be an absolute http(s) URL")
 	}
 	if c.FieldMap, err = parseFieldMap(getenv("TEMPLATE_FIELDS")); err != nil {
 		return nil, err
@@ -126,4 +129,9 @@ func parseFieldMap(s string) (map[string]string, error) {
 		m[k] = v
 	}
 	return m, nil
+}
+
+func absoluteURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

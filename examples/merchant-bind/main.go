@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/outbox"
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
 )
 
@@ -73,11 +74,22 @@ func resetCommand(ctx context.Context, cfg *config, user string, out io.Writer) 
 // shutdownTimeout bounds the graceful stop: requests in flight, then sends in flight.
 const shutdownTimeout = 20 * time.Second
 
+// serveHooks let tests watch and steer serve; nil in production.
+type serveHooks struct {
+	Ready       func(base string, a *app)         // the app answers requests
+	WrapHandler func(http.Handler) http.Handler   // around the app's handler
+	WrapSender  func(outbox.Sender) outbox.Sender // around the 公众号 message sender
+	Now         func() time.Time                  // the app's clock
+	OutboxLease time.Duration                     // default: the outbox's
+}
+
 // serve runs the app until ctx ends, then stops gracefully: the HTTP server stops accepting and
-// finishes the requests in flight (callbacks commit their transactions), the outbox worker
-// finishes and records the sends in flight, and only then is the database closed. ready, when not
-// nil, gets the base URL and the app once it answers requests (tests use it).
-func serve(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer, ready func(base string, a *app)) error {
+// finishes the requests in flight (callbacks commit their transactions) while the outbox worker
+// finishes and records the sends in flight; only then is the database closed.
+func serve(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer, hooks *serveHooks) error {
+	if hooks == nil {
+		hooks = &serveHooks{}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -122,7 +134,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer, re
 	o := appOptions{DSN: cfg.DatabaseURL, Demo: cfg.Demo, AppID: cfg.AppID, AppSecret: cfg.AppSecret, Token: cfg.Token,
 		AESKey: cfg.AESKey, RedisURL: cfg.RedisURL, FieldMap: cfg.FieldMap, CodeTTL: cfg.CodeTTL, APIToken: cfg.APIToken,
 		PlatformToken: cfg.PlatformToken, SessionKey: cfg.SessionKey, PublicURL: cfg.PublicURL,
-		TrustedProxies: cfg.TrustedProxies, Log: log}
+		TrustedProxies: cfg.TrustedProxies, APIBase: cfg.APIBase, Log: log,
+		WrapSender: hooks.WrapSender, OutboxLease: hooks.OutboxLease, Now: hooks.Now}
 	if cfg.Demo {
 		fake, err := startDemo(cfg, mux, base, log)
 		if err != nil {
@@ -148,20 +161,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer, re
 	if generated {
 		password = randomHex(6)
 	}
-	created, err := ensureAdmin(ctx, a.db, cfg.AdminUser, password, cfg.Demo, time.Now())
+	created, err := ensureAdmin(ctx, a.db, cfg.AdminUser, password, cfg.Demo, a.now())
 	if err != nil {
 		return errors.Join(fmt.Errorf("admin account: %w", err), stopAll())
 	}
 	a.start()
-	appH.Store(&a.handler)
+	h := a.handler
+	if hooks.WrapHandler != nil {
+		h = hooks.WrapHandler(h)
+	}
+	appH.Store(&h)
 	if cfg.Demo {
 		if err := seedDemo(ctx, a, o.DemoSim.(demoSim), log); err != nil {
 			return errors.Join(fmt.Errorf("demo seed: %w", err), stopAll())
 		}
 	}
 	printBanner(out, cfg, base, a.db.String(), password, cfg.Demo || (created && generated), o.APIToken)
-	if ready != nil {
-		ready(base, a)
+	if hooks.Ready != nil {
+		hooks.Ready(base, a)
 	}
 	select {
 	case <-ctx.Done():

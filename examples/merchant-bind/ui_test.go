@@ -249,7 +249,7 @@ func TestRealModeStart(t *testing.T) {
 		var out bytes.Buffer
 		ready, done := make(chan string, 1), make(chan error, 1)
 		go func() {
-			done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, func(base string, _ *app) { ready <- base })
+			done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, &serveHooks{Ready: func(base string, _ *app) { ready <- base }})
 		}()
 		base := <-ready
 		t.Cleanup(func() { cancel(); <-done })
@@ -293,7 +293,7 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, func(base string, _ *app) { ready <- base })
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, &serveHooks{Ready: func(base string, _ *app) { ready <- base }})
 	}()
 	var base string
 	select {

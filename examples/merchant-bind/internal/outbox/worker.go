@@ -273,13 +273,16 @@ func (w *Worker) forget(id int64, ch chan struct{}) {
 	}
 }
 
-func (w *Worker) finished(id int64) {
+// finished wakes Flush, and Await's waiters of id when an attempt was made.
+func (w *Worker) finished(id int64, attempted bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, ch := range w.waiters[id] {
-		close(ch)
+	if attempted {
+		for _, ch := range w.waiters[id] {
+			close(ch)
+		}
+		delete(w.waiters, id)
 	}
-	delete(w.waiters, id)
 	close(w.changed)
 	w.changed = make(chan struct{})
 }
@@ -314,9 +317,7 @@ func (w *Worker) process(ctx context.Context, id int64) bool {
 	w.inflight.Add(1)
 	attempted := w.attemptOne(ctx, id)
 	w.inflight.Add(-1)
-	if attempted {
-		w.finished(id)
-	}
+	w.finished(id, attempted) // also when not attempted: Flush counts what is in flight
 	return attempted
 }
 

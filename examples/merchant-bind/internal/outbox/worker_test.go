@@ -416,3 +416,22 @@ func TestPermanentAndDescribe(t *testing.T) {
 	s, _ = Describe(context.DeadlineExceeded)
 	assert.Contains(t, s, "超时")
 }
+
+// Flush next to the running worker: both claim from the same queue; Flush returns once everything
+// due is sent, whichever of them sent it (a claim lost to the other must not leave Flush waiting).
+func TestFlushWithTheWorkerRunning(t *testing.T) {
+	e := newEnv(t)
+	e.w.Start()
+	defer func() { require.NoError(t, e.w.Stop(context.Background())) }()
+	for round := range 5 {
+		for range 12 {
+			e.enqueue(t, "tpl")
+		}
+		e.w.Kick()
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		require.NoError(t, e.w.Flush(ctx), "round %d", round)
+		cancel()
+		tpl, _ := e.sender.counts()
+		assert.Equal(t, 12*(round+1), tpl)
+	}
+}
