@@ -63,14 +63,14 @@ type app struct {
 // newApp opens the database (running migrations, checking its mode), builds the 公众号 client,
 // the binding service, the outbox worker (not started: see start), the callback handler and the
 // web handler.
-func newApp(ctx context.Context, o appOptions) (a *app, err error) {
+func newApp(ctx context.Context, o appOptions) (_ *app, err error) {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	a = &app{now: o.Now}
+	a := &app{now: o.Now}
 	defer func() {
 		if err != nil {
 			a.close()

@@ -288,6 +288,12 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	cfg, err := loadConfig(func(string) string { return "" }, "127.0.0.1:0", dir, false)
 	require.NoError(t, err)
 	require.True(t, cfg.Demo)
+	return startDemoWith(t, cfg)
+}
+
+// startDemoWith runs serve with cfg on a free port.
+func startDemoWith(t *testing.T, cfg *config) (string, string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	ready := make(chan string, 1)
@@ -301,7 +307,7 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		cancel()
 		t.Fatal("demo did not start")
 	}
@@ -315,4 +321,12 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	}
 	t.Cleanup(stop)
 	return base, out.String(), stop
+}
+
+// demoPassword reads the admin password from the demo's banner.
+func demoPassword(t *testing.T, banner string) string {
+	t.Helper()
+	m := regexp.MustCompile(`login: admin / ([0-9a-f]{12})`).FindStringSubmatch(banner)
+	require.NotNil(t, m, banner)
+	return m[1]
 }

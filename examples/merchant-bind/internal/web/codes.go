@@ -112,15 +112,6 @@ func (s *Server) codePNG(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.db.CodeByTicket(r.Context(), r.URL.Query().Get("ticket"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.MerchantID != m.ID) {
-		s.fail(w, r, http.StatusNotFound, "not_found", "绑定码不存在 (no such code)")
-		return
-	}
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
 	size := 430
 	if v := r.URL.Query().Get("size"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -129,6 +120,15 @@ func (s *Server) codePNG(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		size = n
+	}
+	c, err := s.db.CodeByTicket(r.Context(), r.URL.Query().Get("ticket"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.MerchantID != m.ID) {
+		s.fail(w, r, http.StatusNotFound, "not_found", "绑定码不存在 (no such code)")
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
 	}
 	download := r.URL.Query().Get("download") == "1"
 	var png []byte
