@@ -18,6 +18,7 @@ import (
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/web"
 	"github.com/qiwei-go/qiwei/wecom"
+	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
 
 // appOptions assemble an app; tests fill them directly.
@@ -55,7 +56,8 @@ type app struct {
 	outbox   *outbox.Worker
 	client   *wecom.Client
 	callback *wecom.CallbackHandler
-	redis    *degradingStore // nil without REDIS_URL
+	redis    *degradingStore    // nil without REDIS_URL
+	fake     *wecomtest.Handler // demo mode: the embedded fake 公众号
 	now      func() time.Time
 	closers  []func()
 }

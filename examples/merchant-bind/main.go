@@ -153,6 +153,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger, out io.Writer, ho
 	if err != nil {
 		return errors.Join(err, stopAll())
 	}
+	if sim, ok := o.DemoSim.(demoSim); ok {
+		a.fake = sim.fake
+	}
 
 	// The demo resets the admin password at every start; in real mode the first admin gets
 	// ADMIN_PASSWORD, or a random password that is printed once.

@@ -17,7 +17,13 @@ var pageNames = []string{"login", "error", "merchants", "merchant", "form", "aud
 
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
-		"time":  s.fmtTime,
+		"time": s.fmtTime,
+		"minute": func(t time.Time) string { // lists: to the minute; the title holds the seconds
+			if t.IsZero() {
+				return "—"
+			}
+			return t.In(s.loc).Format("2006-01-02 15:04")
+		},
 		"state": func(c store.Code) string { return c.State(s.svc.Now()) },
 		"pageURL": func(base string, q url.Values, page int) string {
 			v := url.Values{}

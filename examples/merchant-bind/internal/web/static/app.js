@@ -113,7 +113,7 @@
 
   // The result of a send is shown inside the card the admin used; bring it into view.
   var result = document.querySelector('#notify .flash, #notifications .flash');
-  if (result) { result.scrollIntoView({ block: 'center' }); }
+  if (result) { result.closest('section').scrollIntoView({ block: 'start' }); }
 
   if (!dlg) { return; }
   $('bd-copy').addEventListener('click', copy);
