@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 // fakePrefix is where the embedded fake 公众号 is mounted in demo mode.
 const fakePrefix = "/_fake"
+
+// demoMaxBody caps request bodies to the embedded fake: QR code and message JSON are small.
+const demoMaxBody = 64 << 10
 
 // demoAccountName is the demo 公众号.
 const demoAccountName = "演示公众号 Demo OA"
@@ -54,9 +58,17 @@ func startDemo(cfg *config, mux *http.ServeMux, base string, log *slog.Logger) (
 	if cfg.NotifyTemplateID == "" {
 		cfg.NotifyTemplateID = demoNotifyTpl
 	}
+	pu, err := url.Parse(public)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	opts := []wecomtest.Option{
 		wecomtest.WithStateFile(filepath.Join(cfg.DataDir, "fake-wechat.json")),
 		wecomtest.WithPublicURL(public + fakePrefix),
+		// The fake shares the app's port: its OAuth page redirects only to the app's own origin,
+		// and no request body may be larger than this demo ever sends (it uploads nothing).
+		wecomtest.WithOfficialAccountDomains(pu.Host),
+		wecomtest.WithMaxRequestBody(demoMaxBody),
 		wecomtest.WithOfficialAccountCallback(wecomtest.CallbackConfig{URL: base + "/wx/callback", Token: cfg.Token,
 			EncodingAESKey: cfg.AESKey, Mode: wecomtest.ModeSafe}),
 		wecomtest.WithLogger(log.With("component", "fake-wechat")),

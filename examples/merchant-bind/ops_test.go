@@ -338,3 +338,33 @@ func TestDemoOnMariaDB(t *testing.T) {
 	assert.Contains(t, body, "老王面馆")
 	assert.Contains(t, body, "已绑定 Bound")
 }
+
+// The demo's fake shares the app's port, so it must not be abusable from there: its OAuth page
+// redirects only to the app's own origin, and large bodies are refused.
+func TestDemoFakeIsNotAnOpenRedirect(t *testing.T) {
+	t.Parallel()
+	base, _, _ := startDemoApp(t, t.TempDir())
+	hc := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	authorize := func(redirect string) *http.Response {
+		q := url.Values{"appid": {wecomtest.DefaultAppID}, "redirect_uri": {redirect}, "response_type": {"code"},
+			"scope": {"snsapi_base"}, "state": {"s"}}
+		resp, err := hc.Get(base + fakePrefix + "/connect/oauth2/authorize?" + q.Encode())
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := authorize("https://evil.example/steal")
+	assert.NotEqual(t, http.StatusFound, resp.StatusCode, "no redirect to another site")
+	u, _ := url.Parse(base)
+	resp = authorize("http://" + u.Hostname() + ":1/other-port")
+	assert.NotEqual(t, http.StatusFound, resp.StatusCode, "nor to another port of the same host")
+	resp = authorize(base + "/merchants")
+	assert.Equal(t, http.StatusFound, resp.StatusCode, "the app's own origin is fine")
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), base+"/merchants?code="))
+
+	big := bytes.Repeat([]byte("x"), demoMaxBody+1)
+	resp, err := hc.Post(base+fakePrefix+"/test/smartsheet/member_edit", "application/json", bytes.NewReader(big))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+}
