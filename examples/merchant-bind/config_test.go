@@ -60,6 +60,10 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, "https://demo.example.com", c.PublicURL)
 		}},
 		{"bad PUBLIC_URL in demo", map[string]string{"PUBLIC_URL": "demo.example.com"}, false, "PUBLIC_URL", nil},
+		{"bad API base", with(map[string]string{"WECHAT_API_BASE": "gateway"}), false, "WECHAT_API_BASE", nil},
+		{"API base", with(map[string]string{"WECHAT_API_BASE": "https://gw.example.com/"}), false, "", func(t *testing.T, c *config) {
+			assert.Equal(t, "https://gw.example.com", c.APIBase)
+		}},
 		{"short admin password", with(map[string]string{"ADMIN_PASSWORD": "short"}), false, "ADMIN_PASSWORD", nil},
 		{"platform token", with(map[string]string{"PLATFORM_API_TOKEN": "platform-token-0123456789"}), false, "", func(t *testing.T, c *config) {
 			assert.Equal(t, "platform-token-0123456789", c.PlatformToken)
