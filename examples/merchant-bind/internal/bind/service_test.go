@@ -431,3 +431,22 @@ func TestHandleMessage(t *testing.T) {
 	assert.Nil(t, r)
 	e.deliver(t)
 }
+
+// WeChat hangs up after 5 seconds (the request's context ends); the delivery is processed to the
+// end all the same, so its retry finds it done.
+func TestHandleMessageOutlivesTheRequest(t *testing.T) {
+	e := newEnv(t)
+	m := e.merchant(t, "a")
+	c := e.code(t, m)
+	msg, err := wecom.ParseMessage([]byte(`<xml><ToUserName>gh_1</ToUserName><FromUserName>o1</FromUserName><CreateTime>1700000000</CreateTime>` +
+		`<MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_` + c.Scene + `</EventKey><Ticket>` + c.Ticket + `</Ticket></xml>`))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the caller is gone
+	r, err := e.svc.HandleMessage(ctx, msg)
+	require.NoError(t, err)
+	assert.Contains(t, r.(wecom.TextReply).Content, "绑定成功")
+	got, err := e.db.Merchant(t.Context(), m.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "o1", got.OpenID)
+}
