@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +18,9 @@ import (
 
 // fakePrefix is where the embedded fake 公众号 is mounted in demo mode.
 const fakePrefix = "/_fake"
+
+// demoMaxBody caps request bodies to the embedded fake: QR code and message JSON are small.
+const demoMaxBody = 64 << 10
 
 // demoAccountName is the demo 公众号.
 const demoAccountName = "演示公众号 Demo OA"
@@ -38,20 +42,33 @@ var demoUsers = []web.DemoUser{
 }
 
 // startDemo mounts an embedded fake 公众号 on mux under /_fake, delivering events to base +
-// "/wx/callback" in safe mode (encrypted), with its state kept in the data directory.
+// "/wx/callback" in safe mode (encrypted), with its state kept in the data directory. Links the
+// browser opens (showqrcode) use PUBLIC_URL when it is set: the demo may run behind a proxy too.
 func startDemo(cfg *config, mux *http.ServeMux, base string, log *slog.Logger) (*wecomtest.Handler, error) {
 	cfg.AppID, cfg.AppSecret = wecomtest.DefaultAppID, wecomtest.DefaultAppSecret
 	cfg.Token, cfg.AESKey = wecomtest.DefaultCallbackToken, wecomtest.DefaultEncodingAESKey
-	cfg.PublicURL, cfg.AccountName = base, demoAccountName
+	cfg.AccountName = demoAccountName
+	public := base
+	if cfg.PublicURL != "" {
+		public = cfg.PublicURL
+	}
 	if cfg.WelcomeTemplateID == "" {
 		cfg.WelcomeTemplateID = demoWelcomeTpl
 	}
 	if cfg.NotifyTemplateID == "" {
 		cfg.NotifyTemplateID = demoNotifyTpl
 	}
+	pu, err := url.Parse(public)
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	opts := []wecomtest.Option{
 		wecomtest.WithStateFile(filepath.Join(cfg.DataDir, "fake-wechat.json")),
-		wecomtest.WithPublicURL(base + fakePrefix),
+		wecomtest.WithPublicURL(public + fakePrefix),
+		// The fake shares the app's port: its OAuth page redirects only to the app's own origin,
+		// and no request body may be larger than this demo ever sends (it uploads nothing).
+		wecomtest.WithOfficialAccountDomains(pu.Host),
+		wecomtest.WithMaxRequestBody(demoMaxBody),
 		wecomtest.WithOfficialAccountCallback(wecomtest.CallbackConfig{URL: base + "/wx/callback", Token: cfg.Token,
 			EncodingAESKey: cfg.AESKey, Mode: wecomtest.ModeSafe}),
 		wecomtest.WithLogger(log.With("component", "fake-wechat")),

@@ -39,7 +39,7 @@ func TestBindFlow(t *testing.T) {
 			assert.Equal(t, "oNewFollower1", m.OpenID)
 			welcome := h.templates("oNewFollower1", welcomeTpl)
 			require.Len(t, welcome, 1)
-			assert.Equal(t, "welcome-1", welcome[0]["client_msg_id"])
+			assert.Regexp(t, `^mb-w-[0-9a-f]{24}$`, welcome[0]["client_msg_id"], "one client_msg_id per message, ≤ 64 bytes")
 			assert.Contains(t, fmt.Sprint(welcome[0]["data"]), "老王面馆")
 
 			_, body := h.page("/merchants?bound=bound")
@@ -129,7 +129,7 @@ func TestRetriedCallbackHasOneEffect(t *testing.T) {
 
 	// The identical event delivered again later (say after a restart lost the dedupe memory) is
 	// judged "already bound": still no second binding and no second welcome message.
-	h.app.svc.Wait()
+	h.deliver()
 	out, err := h.fake.SendOfficialAccountMessage(t.Context(), wecomtest.Message{From: "oRetry", Type: "event",
 		Event: "SCAN", EventKey: bind.Scene(id), Ticket: hist[0].Ticket, CreateTime: time.Now().Add(time.Minute)})
 	require.NoError(t, err)
@@ -176,7 +176,7 @@ func TestConcurrentScansOfTwentyCodes(t *testing.T) {
 	all, bound, err := h.app.db.CountMerchants(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, [2]int{n, n}, [2]int{all, bound})
-	h.app.svc.Wait()
+	h.deliver()
 	assert.Len(t, h.fake.Messages(wecomtest.MessageTemplate), n, "one welcome each")
 }
 
@@ -216,15 +216,26 @@ func TestNotifyAPI(t *testing.T) {
 	bound := h.createMerchant("老王面馆", "laowang")
 	unbound := h.createMerchant("鲜果时光", "fresh")
 	h.scan("oBoss", h.issueCode(bound), false)
+	h.deliver() // the welcome message
 
-	status, body := h.apiNotify(bound, testAPIToken, `{"content":"您的 5 月结算单已生成","url":"https://example.com/s/5"}`)
+	status, body := h.apiNotify(bound, testAPIToken, `{"content":"您的 5 月结算单已生成","url":"https://example.com/s/5","client_msg_id":"bill-5"}`)
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, true, body["ok"])
+	assert.Equal(t, "sent", body["status"])
+	assert.Equal(t, "template", body["channel"])
 	assert.NotZero(t, body["msgid"])
 	sent := h.templates("oBoss", notifyTpl)
 	require.Len(t, sent, 1)
 	assert.Contains(t, fmt.Sprint(sent[0]["data"]), "您的 5 月结算单已生成")
 	assert.Equal(t, "https://example.com/s/5", sent[0]["url"])
+	assert.NotEmpty(t, sent[0]["client_msg_id"])
+
+	// The same client_msg_id again (a retried call): the first message, not a second one.
+	status, again := h.apiNotify(bound, testAPIToken, `{"content":"您的 5 月结算单已生成","client_msg_id":"bill-5"}`)
+	require.Equal(t, http.StatusOK, status)
+	assert.Equal(t, true, again["duplicate"])
+	assert.Equal(t, body["id"], again["id"])
+	assert.Len(t, h.templates("oBoss", notifyTpl), 1)
 
 	tests := []struct {
 		name       string
@@ -236,34 +247,86 @@ func TestNotifyAPI(t *testing.T) {
 	}{
 		{"not bound", unbound, testAPIToken, `{"content":"x"}`, http.StatusConflict, "not_bound"},
 		{"bad token", bound, "wrong-token-0123456789", `{"content":"x"}`, http.StatusUnauthorized, "unauthorized"},
+		{"platform token may not notify", bound, testPlatformToken, `{"content":"x"}`, http.StatusUnauthorized, "unauthorized"},
 		{"no token", bound, "", `{"content":"x"}`, http.StatusUnauthorized, "unauthorized"},
 		{"unknown merchant", 999, testAPIToken, `{"content":"x"}`, http.StatusNotFound, "not_found"},
 		{"empty", bound, testAPIToken, `{}`, http.StatusBadRequest, "empty"},
 		{"bad link", bound, testAPIToken, `{"content":"x","url":"ftp://x"}`, http.StatusBadRequest, "bad_url"},
 		{"unknown field", bound, testAPIToken, `{"contents":"x"}`, http.StatusBadRequest, "bad_json"},
 		{"not JSON", bound, testAPIToken, `content=x`, http.StatusBadRequest, "bad_json"},
+		{"NUL byte", bound, testAPIToken, `{"content":"a\u0000b"}`, http.StatusBadRequest, "bad_input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			status, body := h.apiNotify(tt.id, tt.token, tt.body)
 			assert.Equal(t, tt.wantStatus, status, body)
 			assert.Equal(t, tt.wantError, body["error"])
+			assert.Regexp(t, `\p{Han}`, body["message"], "a Chinese message")
 		})
 	}
 
-	// WeChat's refusal is surfaced with its errcode and errmsg, and audited.
+	// WeChat refuses the template (43004) while the merchant is inside the 48-hour window: the
+	// message goes out as a 客服消息 text instead.
 	require.NoError(t, h.fake.InjectFault("POST /cgi-bin/message/template/send", 1, wecomtest.ErrCodeFault(43004)))
-	status, body = h.apiNotify(bound, testAPIToken, `{"content":"x"}`)
+	status, body = h.apiNotify(bound, testAPIToken, `{"content":"窗口内"}`)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "custom", body["channel"])
+	custom := h.fake.Messages(wecomtest.MessageCustom)
+	require.Len(t, custom, 1)
+	assert.Contains(t, custom[0].Content, "窗口内")
+
+	// Two days later the window is closed: the refusal is final, 发送失败 with WeChat's errcode,
+	// in the history; 重发 sends it once WeChat accepts again.
+	h.clock.Advance(49 * time.Hour)
+	require.NoError(t, h.fake.InjectFault("POST /cgi-bin/message/template/send", 1, wecomtest.ErrCodeFault(43004)))
+	status, body = h.apiNotify(bound, testAPIToken, `{"content":"窗口外"}`)
 	assert.Equal(t, http.StatusBadGateway, status)
-	assert.Equal(t, "wechat_error", body["error"])
+	assert.Equal(t, "failed", body["status"])
 	assert.EqualValues(t, 43004, body["errcode"])
-	assert.NotEmpty(t, body["errmsg"])
+	assert.Contains(t, body["last_error"], "errcode=43004")
+	failedID := int64(body["id"].(float64))
+
+	var hist struct {
+		Notifications []struct {
+			ID      int64  `json:"id"`
+			Kind    string `json:"kind"`
+			Status  string `json:"status"`
+			Content string `json:"content"`
+			History []struct {
+				Result  string `json:"result"`
+				ErrCode int    `json:"errcode"`
+				Channel string `json:"channel"`
+			} `json:"history"`
+		} `json:"notifications"`
+	}
+	h.apiGet("/api/merchants/"+itoa(bound)+"/notifications", testAPIToken, &hist)
+	require.Len(t, hist.Notifications, 4, "welcome + 3 notifications")
+	assert.Equal(t, failedID, hist.Notifications[0].ID, "newest first")
+	assert.Equal(t, "failed", hist.Notifications[0].Status)
+	require.Len(t, hist.Notifications[0].History, 1)
+	assert.Equal(t, 43004, hist.Notifications[0].History[0].ErrCode)
+	assert.Equal(t, "welcome", hist.Notifications[3].Kind)
+	require.Len(t, hist.Notifications[1].History, 2, "template refused, then 客服消息")
+	assert.Equal(t, "custom", hist.Notifications[1].History[1].Channel)
+
+	status, body = h.apiPost("/api/merchants/"+itoa(bound)+"/notifications/"+itoa(failedID)+"/resend", testAPIToken)
+	require.Equal(t, http.StatusOK, status, body)
+	assert.Equal(t, "sent", body["status"])
+	status, body = h.apiPost("/api/merchants/"+itoa(bound)+"/notifications/"+itoa(failedID)+"/resend", testAPIToken)
+	assert.Equal(t, http.StatusConflict, status)
+	assert.Equal(t, "not_failed", body["error"])
+	status, _ = h.apiPost("/api/merchants/"+itoa(unbound)+"/notifications/"+itoa(failedID)+"/resend", testAPIToken)
+	assert.Equal(t, http.StatusNotFound, status, "a message only under its own merchant")
+
 	log, _, err := h.app.db.AuditLog(t.Context(), store.AuditQuery{MerchantID: bound, Prefix: "notify."})
 	require.NoError(t, err)
-	require.Len(t, log, 2)
-	assert.Equal(t, "notify.failed", log[0].What)
-	assert.Equal(t, "api", log[0].Who)
-	assert.Contains(t, log[0].Details, "errcode=43004")
+	var whats []string
+	for _, e := range log {
+		whats = append(whats, e.What)
+	}
+	assert.Contains(t, whats, "notify.failed")
+	assert.Contains(t, whats, "notify.fallback")
+	assert.Contains(t, whats, "notify.resend")
 }
 
 func TestCallbackURLVerification(t *testing.T) {

@@ -22,10 +22,11 @@ import (
 )
 
 const (
-	testPassword = "test-password-1"
-	testAPIToken = "test-api-token-0123456789"
-	welcomeTpl   = "tpl-welcome"
-	notifyTpl    = "tpl-notify"
+	testPassword      = "test-password-1"
+	testAPIToken      = "test-api-token-0123456789"
+	testPlatformToken = "test-platform-token-0123456789"
+	welcomeTpl        = "tpl-welcome"
+	notifyTpl         = "tpl-notify"
 )
 
 // testClock is the app's clock; the fake keeps real time, so codes can expire in the app only.
@@ -59,6 +60,8 @@ type harnessOpts struct {
 	cbTimeout time.Duration
 	wrap      func(http.Handler) http.Handler // around the app, e.g. a slow callback
 	redisURL  string
+	dsn       string // default: a SQLite file
+	edit      func(*appOptions)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -73,14 +76,21 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.mode == wecomtest.ModePlain {
 		aesKey = "" // plain mode needs no EncodingAESKey
 	}
+	if o.dsn == "" {
+		o.dsn = filepath.Join(t.TempDir(), "mb.db")
+	}
+	ao := appOptions{DSN: o.dsn, AppID: wecomtest.DefaultAppID, AppSecret: wecomtest.DefaultAppSecret,
+		Token: wecomtest.DefaultCallbackToken, AESKey: aesKey, APIBase: h.fake.URL, RedisURL: o.redisURL,
+		WelcomeTpl: welcomeTpl, NotifyTpl: notifyTpl, APIToken: testAPIToken, PlatformToken: testPlatformToken, Now: h.clock.Now}
+	if o.edit != nil {
+		o.edit(&ao)
+	}
 	var err error
-	h.app, err = newApp(t.Context(), appOptions{DSN: filepath.Join(t.TempDir(), "mb.db"),
-		AppID: wecomtest.DefaultAppID, AppSecret: wecomtest.DefaultAppSecret, Token: wecomtest.DefaultCallbackToken,
-		AESKey: aesKey, APIBase: h.fake.URL, RedisURL: o.redisURL, WelcomeTpl: welcomeTpl, NotifyTpl: notifyTpl, APIToken: testAPIToken,
-		Now: h.clock.Now})
+	h.app, err = newApp(t.Context(), ao)
 	require.NoError(t, err)
-	t.Cleanup(h.app.Close)
-	_, err = ensureAdmin(t.Context(), h.app.db, "admin", testPassword, false)
+	h.app.start()
+	t.Cleanup(func() { require.NoError(t, h.app.shutdown(context.Background())) })
+	_, err = ensureAdmin(t.Context(), h.app.db, "admin", testPassword, false, time.Now())
 	require.NoError(t, err)
 	var handler http.Handler = h.app.handler
 	if o.wrap != nil {
@@ -188,11 +198,12 @@ func (c codeJSON) ticket(t *testing.T) string {
 	return u.Query().Get("ticket")
 }
 
-// issueCode generates a binding code through the dialog's endpoint and returns its ticket.
+// issueCode generates a binding code through the dialog's endpoint, replacing a valid one (as
+// 生成新码 does after its confirmation), and returns its ticket.
 func (h *harness) issueCode(id int64) string {
 	h.t.Helper()
 	var c codeJSON
-	require.Equal(h.t, http.StatusCreated, h.fetchJSON(http.MethodPost, "/merchants/"+itoa(id)+"/code", nil, &c))
+	require.Equal(h.t, http.StatusCreated, h.fetchJSON(http.MethodPost, "/merchants/"+itoa(id)+"/code", url.Values{"replace": {"1"}}, &c))
 	return c.ticket(h.t)
 }
 
@@ -210,10 +221,16 @@ func (h *harness) scan(openid, ticket string, following bool) string {
 	return replyText(reply)
 }
 
+// deliver sends every message the outbox holds due now and waits for sends in flight.
+func (h *harness) deliver() {
+	h.t.Helper()
+	require.NoError(h.t, h.app.outbox.Flush(h.t.Context()))
+}
+
 // templates returns the template messages the fake recorded for openid with template id tpl.
 func (h *harness) templates(openid, tpl string) []map[string]any {
 	h.t.Helper()
-	h.app.svc.Wait()
+	h.deliver()
 	var out []map[string]any
 	for _, m := range h.fake.Messages(wecomtest.MessageTemplate) {
 		var body map[string]any
@@ -243,3 +260,32 @@ func (h *harness) apiNotify(id int64, token, body string) (int, map[string]any) 
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// apiGet calls a JSON API GET with a Bearer token and decodes the answer.
+func (h *harness) apiGet(path, token string, out any) int {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.ts.URL+path, nil)
+	require.NoError(h.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	require.NoError(h.t, json.NewDecoder(resp.Body).Decode(out))
+	return resp.StatusCode
+}
+
+// apiPost calls a JSON API POST without a body.
+func (h *harness) apiPost(path, token string) (int, map[string]any) {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.ts.URL+path, nil)
+	require.NoError(h.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }

@@ -94,12 +94,12 @@ func TestMerchantAdmin(t *testing.T) {
 	h.login()
 	id := h.createMerchant("老王面馆", "laowang")
 
-	resp, body := h.post("/merchants", url.Values{"name": {"重复"}, "login": {"laowang"}})
-	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+	resp, body := h.post("/merchants", url.Values{"name": {"重复"}, "login": {"LaoWang"}})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	assert.Contains(t, body, "登录名已被使用")
 	resp, body = h.post("/merchants", url.Values{"name": {""}, "login": {"ok-login"}})
-	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
-	assert.Contains(t, body, "商户名称 Name")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Contains(t, body, "商户名称 Name：请填写商户名称")
 
 	resp, _ = h.post("/merchants/"+itoa(id), url.Values{"name": {"老王面馆（总店）"}, "login": {"laowang"}, "contact": {"王建国"}, "phone": {"138 0013 8001"}})
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
@@ -144,16 +144,23 @@ func TestMerchantAdmin(t *testing.T) {
 	_, body = h.page("/merchants/" + itoa(id))
 	assert.Contains(t, body, "商户未绑定微信")
 
-	// After binding, a WeChat refusal shows errcode and errmsg.
+	// After binding: sent, shown inside the notify card. A WeChat refusal outside the 48-hour
+	// window is 发送失败 with errcode and errmsg, in the card and in the history.
 	h.scan("oBoss", c.ticket(t), false)
-	h.app.svc.Wait() // the welcome message is out before the fault is armed
+	h.deliver() // the welcome message is out before the fault is armed
+	resp, _ = h.post("/merchants/"+itoa(id)+"/notify", url.Values{"content": {"hello"}, "idem": {"k1"}})
+	assert.Equal(t, "/merchants/"+itoa(id)+"#notify", resp.Header.Get("Location"), "back to where the admin was")
+	_, body = h.page("/merchants/" + itoa(id))
+	assert.Regexp(t, `id="notify">\s*<h2>.*</h2>\s*<div class="flash ok" role="status" id="notify-result">已发送`, body)
+	h.clock.Advance(49 * time.Hour)
+	status, _ := h.page("/merchants/" + itoa(id))
+	assert.Equal(t, http.StatusSeeOther, status, "the 12-hour session has ended")
+	h.login()
 	require.NoError(t, h.fake.InjectFault("POST /cgi-bin/message/template/send", 1, wecomtest.ErrCodeFault(43004)))
-	h.post("/merchants/"+itoa(id)+"/notify", url.Values{"content": {"hello"}})
+	h.post("/merchants/"+itoa(id)+"/notify", url.Values{"content": {"hello"}, "idem": {"k2"}})
 	_, body = h.page("/merchants/" + itoa(id))
-	assert.Regexp(t, `发送失败 Failed — .*errcode 43004`, body)
-	h.post("/merchants/"+itoa(id)+"/notify", url.Values{"content": {"hello"}})
-	_, body = h.page("/merchants/" + itoa(id))
-	assert.Contains(t, body, "通知已发送")
+	assert.Regexp(t, `发送失败 \(failed\) — errcode=43004`, body)
+	assert.Contains(t, body, "/notifications/3/resend", "重发 for the failed one")
 
 	// Admin unbind keeps the history.
 	resp, _ = h.post("/merchants/"+itoa(id)+"/unbind", nil)
@@ -219,7 +226,7 @@ func TestDemoMode(t *testing.T) {
 	_, out2, stop2 := startDemoApp(t, dir)
 	defer stop2()
 	assert.NotEqual(t, out, out2, "a new demo password at each start")
-	a, err := store.Open(t.Context(), filepath.Join(dir, "merchant-bind.db"))
+	a, err := store.Open(t.Context(), filepath.Join(dir, "demo.db"))
 	require.NoError(t, err)
 	defer a.Close()
 	all, bound, err := a.CountMerchants(t.Context())
@@ -235,14 +242,14 @@ func TestRealModeStart(t *testing.T) {
 	env := map[string]string{"WECHAT_APP_ID": "wxRealApp", "WECHAT_APP_SECRET": "secret", "WECHAT_TOKEN": "tok3n",
 		"PUBLIC_URL": "https://bind.example.com"}
 	start := func() (string, string) {
-		cfg, err := loadConfig(func(k string) string { return env[k] }, "127.0.0.1:0", dir)
+		cfg, err := loadConfig(func(k string) string { return env[k] }, "127.0.0.1:0", dir, false)
 		require.NoError(t, err)
 		require.False(t, cfg.Demo)
 		ctx, cancel := context.WithCancel(context.Background())
 		var out bytes.Buffer
 		ready, done := make(chan string, 1), make(chan error, 1)
 		go func() {
-			done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, func(base string, _ *app) { ready <- base })
+			done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, &serveHooks{Ready: func(base string, _ *app) { ready <- base }})
 		}()
 		base := <-ready
 		t.Cleanup(func() { cancel(); <-done })
@@ -278,15 +285,21 @@ func TestRealModeStart(t *testing.T) {
 // banner and a stop function.
 func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	t.Helper()
-	cfg, err := loadConfig(func(string) string { return "" }, "127.0.0.1:0", dir)
+	cfg, err := loadConfig(func(string) string { return "" }, "127.0.0.1:0", dir, false)
 	require.NoError(t, err)
 	require.True(t, cfg.Demo)
+	return startDemoWith(t, cfg)
+}
+
+// startDemoWith runs serve with cfg on a free port.
+func startDemoWith(t *testing.T, cfg *config) (string, string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, func(base string, _ *app) { ready <- base })
+		done <- serve(ctx, cfg, slog.New(slog.DiscardHandler), &out, &serveHooks{Ready: func(base string, _ *app) { ready <- base }})
 	}()
 	var base string
 	select {
@@ -294,7 +307,7 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve: %v", err)
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		cancel()
 		t.Fatal("demo did not start")
 	}
@@ -308,4 +321,12 @@ func startDemoApp(t *testing.T, dir string) (string, string, func()) {
 	}
 	t.Cleanup(stop)
 	return base, out.String(), stop
+}
+
+// demoPassword reads the admin password from the demo's banner.
+func demoPassword(t *testing.T, banner string) string {
+	t.Helper()
+	m := regexp.MustCompile(`login: admin / ([0-9a-f]{12})`).FindStringSubmatch(banner)
+	require.NotNil(t, m, banner)
+	return m[1]
 }

@@ -20,9 +20,16 @@
 //  4. A disabled merchant, a used, replaced (a newer code exists) or expired code → refused.
 //  5. A merchant bound to another openid (one openid per merchant) → refused.
 //  6. An openid bound to another merchant (one merchant per openid) → refused, naming it.
-//  7. Otherwise the code is marked used and the binding recorded; the reply says so and a welcome
-//     template message is sent in the background (client_msg_id welcome-<binding id>, so a retried
-//     send is delivered once).
+//  7. Otherwise the code is marked used and the binding recorded; the reply says so, and a welcome
+//     message is written to the outbox in the same transaction (package outbox sends it: a crash
+//     right after the commit delays it, never loses it).
 //
 // Every attempt — success or refusal — is written to the audit log.
+//
+// # Messages
+//
+// Welcome messages and admins' notifications ([Service.Notify]) go through the outbox: a template
+// message when a template id is configured, else — and when the template fails — a 客服消息 text,
+// which WeChat accepts for 48 hours after the user's last interaction. [Service.HandleMessage]
+// records those interactions (messages, scans, menu clicks) on the bound merchant.
 package bind

@@ -97,12 +97,12 @@ func (s *Service) Scan(ctx context.Context, ev *qrcode.ScanEvent) (*Result, erro
 		return nil, err
 	}
 	if res.Outcome == Bound {
+		s.kick() // the welcome message was written with the binding
 		if c, ok := s.cfg.Issuer.(Consumer); ok {
 			if err := c.Consume(ctx, ev); err != nil {
 				s.cfg.Log.Debug("merchant-bind: code mirror not consumed", "scene", ev.Scene, "err", err)
 			}
 		}
-		s.sendWelcome(res.Merchant, ev.OpenID, res.BindingID)
 		return res, nil
 	}
 	what := "bind.refused"
@@ -126,6 +126,9 @@ func (s *Service) tryScan(ctx context.Context, ev *qrcode.ScanEvent, merchantID 
 			return &refusal{r}
 		}
 		res = r
+		if err := s.enqueueWelcome(ctx, tx, r.Merchant, now); err != nil {
+			return err
+		}
 		return tx.Audit(ctx, store.AuditEntry{Who: who(ev.OpenID), What: "bind.success", When: now, MerchantID: merchantID,
 			Details: fmt.Sprintf("绑定成功 bound (event=%s scene=%s ticket=%s… new_follower=%t)", ev.Event, ev.Scene, shortTicket(ev.Ticket), ev.NewFollower)})
 	})
@@ -195,6 +198,6 @@ func (s *Service) judge(ctx context.Context, tx *store.Tx, ev *qrcode.ScanEvent,
 		return nil, err
 	}
 	res.Outcome = Bound
-	m.OpenID, m.BoundAt = ev.OpenID, now
+	m.OpenID, m.BoundAt, m.LastInteractionAt = ev.OpenID, now, now
 	return res, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
@@ -17,32 +16,36 @@ var (
 	ErrDisabled     = errors.New("bind: merchant is disabled")
 	ErrAlreadyBound = errors.New("bind: merchant is already bound; unbind first")
 	ErrNotBound     = errors.New("bind: merchant is not bound to a WeChat user")
-	ErrNoTemplate   = errors.New("bind: no template id configured")
+	ErrNoChannel    = errors.New("bind: no template configured and the merchant has not interacted within 48 hours")
 	ErrEmpty        = errors.New("bind: nothing to send")
 	ErrTooLong      = errors.New("bind: notification too long")
 	ErrBadURL       = errors.New("bind: notification link must be an absolute http(s) URL")
+	ErrBadText      = errors.New("bind: notification holds invalid characters")
+	ErrNotFailed    = errors.New("bind: only a failed message can be resent")
 )
 
-// Sender sends 公众号 template messages; *wecom.MPMessageService is one.
-type Sender interface {
-	SendTemplate(ctx context.Context, msg *wecom.TemplateMessage) (int64, error)
-}
+// Kicker wakes the outbox worker after a message is enqueued; *outbox.Worker is one.
+type Kicker interface{ Kick() }
 
 // DefaultCodeTTL is how long a binding code lives: 30 days, the 公众号 maximum for temporary codes.
 const DefaultCodeTTL = 30 * 24 * time.Hour
 
 // Config configures a [Service]. Store and Issuer are required.
 type Config struct {
-	Store             *store.DB
-	Issuer            Issuer
-	Sender            Sender // nil: no template messages
-	WelcomeTemplateID string // "" : no welcome message
-	NotifyTemplateID  string // "" : notifications are refused with ErrNoTemplate
+	Store  *store.DB
+	Issuer Issuer
+	// Outbox is woken after a message is written to the outbox (nil: messages wait for its next
+	// poll). Messages are written whatever it is: the outbox worker sends them.
+	Outbox Kicker
+	// WelcomeTemplateID and NotifyTemplateID are the template messages' ids; "" sends the message
+	// as a 客服消息 text instead (only within 48 hours of the merchant's last interaction).
+	WelcomeTemplateID string
+	NotifyTemplateID  string
 	// FieldMap renames template data keys (merchant, login, time, content) to the keys of the
 	// account's own templates, e.g. {"merchant": "thing1", "time": "time2"}.
 	FieldMap    map[string]string
 	CodeTTL     time.Duration  // default DefaultCodeTTL
-	SendTimeout time.Duration  // per template message; default 15 s
+	GiveUpAfter time.Duration  // a message not sent by then is 发送失败; default 4 h
 	Location    *time.Location // for times in messages; default China Standard Time
 	Now         func() time.Time
 	Log         *slog.Logger
@@ -52,7 +55,6 @@ type Config struct {
 type Service struct {
 	cfg Config
 	db  *store.DB
-	wg  sync.WaitGroup // welcome messages in flight
 }
 
 // New returns a service.
@@ -66,8 +68,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.CodeTTL < time.Minute || cfg.CodeTTL > DefaultCodeTTL {
 		return nil, fmt.Errorf("bind: code TTL %v must be between 1 minute and 30 days", cfg.CodeTTL)
 	}
-	if cfg.SendTimeout <= 0 {
-		cfg.SendTimeout = 15 * time.Second
+	if cfg.GiveUpAfter <= 0 {
+		cfg.GiveUpAfter = 4 * time.Hour
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.FixedZone("CST", 8*3600)
@@ -87,14 +89,21 @@ func (s *Service) Store() *store.DB { return s.db }
 // Now returns the service clock's current time.
 func (s *Service) Now() time.Time { return s.cfg.Now() }
 
+// NotifyTemplateID returns the notifications' template id ("" : 客服消息 only).
+func (s *Service) NotifyTemplateID() string { return s.cfg.NotifyTemplateID }
+
 // CodeTTL returns how long new codes live.
 func (s *Service) CodeTTL() time.Duration { return s.cfg.CodeTTL }
 
 // ImageURL returns the showqrcode link of a ticket.
 func (s *Service) ImageURL(ticket string) string { return s.cfg.Issuer.ImageURL(ticket) }
 
-// Wait blocks until background welcome messages are sent (tests, shutdown).
-func (s *Service) Wait() { s.wg.Wait() }
+// kick wakes the outbox worker.
+func (s *Service) kick() {
+	if s.cfg.Outbox != nil {
+		s.cfg.Outbox.Kick()
+	}
+}
 
 // IssueCode creates a binding code for an active, unbound merchant and replaces its earlier codes.
 func (s *Service) IssueCode(ctx context.Context, merchantID int64, who string) (*store.Code, error) {
@@ -175,7 +184,9 @@ func (s *Service) Audit(ctx context.Context, who, what string, merchantID int64,
 	s.audit(ctx, store.AuditEntry{Who: who, What: what, MerchantID: merchantID, Details: details})
 }
 
-func (s *Service) fmtTime(t time.Time) string { return t.In(s.cfg.Location).Format("2006-01-02 15:04") }
+func (s *Service) fmtTime(t time.Time) string {
+	return t.In(s.cfg.Location).Format("2006-01-02 15:04:05")
+}
 
 func who(openid string) string { return "wechat:" + openid }
 

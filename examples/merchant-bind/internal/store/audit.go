@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // AuditEntry is one row of audit_log: who did what, when, with details.
 type AuditEntry struct {
 	ID         int64
-	Who        string // admin username, "wechat:<openid>", "api" or "system"
+	Who        string // admin username, "wechat:<openid>", "api", "platform", "shell" or "system"
 	What       string // action, e.g. "merchant.create", "bind.refused"
 	When       time.Time
 	MerchantID int64 // 0: not about one merchant
@@ -21,20 +20,16 @@ type AuditEntry struct {
 
 const maxDetails = 2000
 
+// clean makes the entry storable on every database: whatever a person typed (a failed login's
+// username may be 300 bytes of anything) is cut on a character boundary, invalid UTF-8 and NUL
+// bytes are replaced.
 func (e *AuditEntry) clean() {
 	if e.Who == "" {
 		e.Who = "system"
 	}
-	e.Who = truncate(e.Who, 100)
-	e.What = truncate(e.What, 64)
-	e.Details = truncate(e.Details, maxDetails)
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
+	e.Who = SafeText(e.Who, 100)
+	e.What = SafeText(e.What, 64)
+	e.Details = SafeText(e.Details, maxDetails)
 }
 
 func addAudit(ctx context.Context, q querier, d Dialect, e AuditEntry) error {
@@ -55,8 +50,10 @@ func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error { return addAudit(c
 
 // AuditQuery selects audit entries, newest first.
 type AuditQuery struct {
-	MerchantID int64  // 0: all
-	Prefix     string // "bind." selects bind.*; "" all
+	MerchantID int64     // 0: all
+	Who        string    // exact actor, e.g. an admin's username; "" all
+	Prefix     string    // "bind." selects bind.*; "" all
+	From, To   time.Time // occurred in [From, To); zero: unbounded
 	Offset     int
 	Limit      int // default 50, at most 500
 }
@@ -68,8 +65,23 @@ func (s *DB) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, int, err
 	if q.MerchantID != 0 {
 		where, args = append(where, "merchant_id = ?"), append(args, q.MerchantID)
 	}
+	if q.Who != "" {
+		if err := checkText("who", q.Who); err != nil {
+			return nil, 0, err
+		}
+		where, args = append(where, "who = ?"), append(args, SafeText(q.Who, 100))
+	}
 	if q.Prefix != "" {
+		if err := checkText("kind", q.Prefix); err != nil {
+			return nil, 0, err
+		}
 		where, args = append(where, "what LIKE ? ESCAPE '!'"), append(args, strings.TrimSuffix(likePattern(q.Prefix), "%")[1:]+"%")
+	}
+	if !q.From.IsZero() {
+		where, args = append(where, "occurred_at >= ?"), append(args, q.From.Unix())
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "occurred_at < ?"), append(args, q.To.Unix())
 	}
 	cond := ""
 	if len(where) > 0 {

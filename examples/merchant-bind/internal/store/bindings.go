@@ -82,8 +82,8 @@ func (tx *Tx) MerchantByOpenID(ctx context.Context, openid string) (*Merchant, e
 // bound meanwhile, or openid is actively bound to another merchant (the unique indexes say so).
 // After ErrConflict the transaction must be rolled back (PostgreSQL has already aborted it).
 func (tx *Tx) Bind(ctx context.Context, merchantID int64, openid, ticket string, now time.Time) (int64, error) {
-	n, err := affected(exec(ctx, tx.tx, tx.d, `UPDATE merchants SET wechat_openid = ?, bound_at = ?
-		WHERE id = ? AND wechat_openid IS NULL`, openid, now.Unix(), merchantID))
+	n, err := affected(exec(ctx, tx.tx, tx.d, `UPDATE merchants SET wechat_openid = ?, bound_at = ?, last_interaction_at = ?
+		WHERE id = ? AND wechat_openid IS NULL`, openid, now.Unix(), now.Unix(), merchantID))
 	switch {
 	case isUniqueViolation(err):
 		return 0, fmt.Errorf("%w: openid already bound", ErrConflict)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -17,8 +18,9 @@ var (
 
 // DB is the app's database. It is safe for concurrent use.
 type DB struct {
-	db *sql.DB
-	d  Dialect
+	db   *sql.DB
+	d    Dialect
+	desc string // for people: dialect and where, never a password
 }
 
 // querier is what *sql.DB and *sql.Tx have in common.
@@ -34,6 +36,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	desc := Describe(dsn)
+	if d == SQLite {
+		if err := privateFile(sqlitePath(dsn)); err != nil {
+			return nil, err
+		}
+	}
 	db, err := sql.Open(d.driver(), driverDSN)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", d, err)
@@ -47,7 +55,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", d, err)
 	}
-	s := &DB{db: db, d: d}
+	s := &DB{db: db, d: d, desc: desc}
 	if err := s.migrate(ctx, migrations); err != nil {
 		db.Close()
 		return nil, err
@@ -57,6 +65,36 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes the database.
 func (s *DB) Close() error { return s.db.Close() }
+
+// String describes the database for people (the start-up banner): dialect and location, without
+// credentials.
+func (s *DB) String() string { return s.desc }
+
+// Ping checks that the database answers a query (/healthz).
+func (s *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := s.db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// privateFile creates the SQLite file readable by its owner only (0600), or tightens an existing
+// one: it holds password hashes and merchants' data. SQLite gives its -wal and -shm files the
+// database file's permissions.
+func privateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: chmod %s: %w", p, err)
+		}
+	}
+	return nil
+}
 
 // Dialect returns the database's SQL dialect.
 func (s *DB) Dialect() Dialect { return s.d }

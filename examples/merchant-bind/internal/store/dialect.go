@@ -73,6 +73,8 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 		c.User = u.User.Username()
 		c.Passwd, _ = u.User.Password()
 		c.Net, c.Addr, c.DBName = "tcp", u.Host, strings.Trim(u.Path, "/")
+		// utf8mb4 on the connection whatever the server's default; the tables are utf8mb4 too.
+		c.Collation = "utf8mb4_general_ci"
 		if c.Params == nil {
 			c.Params = map[string]string{}
 		}
@@ -81,19 +83,41 @@ func ParseDSN(dsn string) (Dialect, string, error) {
 		}
 		return MySQL, c.FormatDSN(), nil
 	}
-	path := dsn
-	if rest, ok := strings.CutPrefix(dsn, "sqlite://"); ok {
-		path = rest
-	} else if strings.Contains(dsn, "://") {
+	if strings.Contains(dsn, "://") && !strings.HasPrefix(dsn, "sqlite://") {
 		return 0, "", errors.New("store: unsupported DSN scheme (want a file path, sqlite://, postgres:// or mysql://)")
 	}
-	if rest, ok := strings.CutPrefix(path, "file:"); ok {
-		path = rest
-	}
+	path := sqlitePath(dsn)
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return 0, "", fmt.Errorf("store: bad SQLite path %q", path)
 	}
 	return SQLite, "file:" + filepath.ToSlash(path) + "?" + sqlitePragmas, nil
+}
+
+// sqlitePath is the file of a SQLite DSN.
+func sqlitePath(dsn string) string {
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	return strings.TrimPrefix(path, "file:")
+}
+
+// Describe names the database of dsn for people, without credentials: "sqlite /abs/path.db",
+// "postgres db.example.com:5432/mb", "mysql db:3306/mb".
+func Describe(dsn string) string {
+	d, _, err := ParseDSN(dsn)
+	if err != nil {
+		return "invalid DATABASE_URL"
+	}
+	if d == SQLite {
+		p := sqlitePath(dsn)
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		return "sqlite " + p
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return d.String()
+	}
+	return d.String() + " " + u.Host + u.Path
 }
 
 // rebind rewrites "?" placeholders as $1, $2… for PostgreSQL. Queries in this package never put a
@@ -117,9 +141,24 @@ func (d Dialect) rebind(q string) string {
 	return b.String()
 }
 
+// mysqlTableOptions makes every MySQL table utf8mb4 whatever the server's default (often latin1),
+// with a binary collation so that comparisons and unique indexes behave as on SQLite and PostgreSQL
+// (case-insensitive uniqueness is done explicitly with *_key columns).
+const mysqlTableOptions = " DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
+// mysqlOnly marks a migration statement that runs on MySQL only.
+const mysqlOnly = "{{MYSQL}}"
+
 // ddl fills the dialect-specific parts of a migration statement: {{ID}} is an auto-increment
-// primary key.
-func (d Dialect) ddl(stmt string) string {
+// primary key; on MySQL a CREATE TABLE gets utf8mb4 table options. ok is false when the statement
+// does not apply to d (a {{MYSQL}} statement elsewhere).
+func (d Dialect) ddl(stmt string) (string, bool) {
+	if rest, only := strings.CutPrefix(stmt, mysqlOnly); only {
+		if d != MySQL {
+			return "", false
+		}
+		stmt = rest
+	}
 	id := "INTEGER PRIMARY KEY AUTOINCREMENT"
 	switch d {
 	case Postgres:
@@ -127,7 +166,11 @@ func (d Dialect) ddl(stmt string) string {
 	case MySQL:
 		id = "BIGINT AUTO_INCREMENT PRIMARY KEY"
 	}
-	return strings.ReplaceAll(stmt, "{{ID}}", id)
+	stmt = strings.ReplaceAll(stmt, "{{ID}}", id)
+	if d == MySQL && strings.HasPrefix(strings.TrimSpace(stmt), "CREATE TABLE") {
+		stmt = strings.TrimRight(stmt, " \n\t") + mysqlTableOptions
+	}
+	return stmt, true
 }
 
 // returningID reports whether INSERT … RETURNING id works (SQLite ≥ 3.35 and PostgreSQL; MySQL
@@ -153,7 +196,10 @@ func isUniqueViolation(err error) bool {
 
 // likePattern returns a LIKE pattern matching s anywhere, with "!" as the escape character (a
 // backslash would mean different things to MySQL and the others).
-func likePattern(s string) string {
+func likePattern(s string) string { return likePatternExact(strings.ToLower(s)) }
+
+// likePatternExact is likePattern without lowering s, for case-sensitive columns (openids).
+func likePatternExact(s string) string {
 	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return "%" + r.Replace(strings.ToLower(s)) + "%"
+	return "%" + r.Replace(s) + "%"
 }

@@ -1,6 +1,7 @@
 // Package store keeps the merchant-binding app's data in a SQL database through database/sql:
-// merchants, binding codes (bind_codes), the binding history (bindings), admins, settings and the
-// audit log (audit_log).
+// merchants, binding codes (bind_codes), the binding history (bindings), admins and their
+// server-side sessions, persisted login throttling (login_throttle), the message outbox (outbox,
+// outbox_attempts), settings and the audit log (audit_log).
 //
 // # Databases
 //
@@ -9,7 +10,23 @@
 // MySQL. The SQL is portable: queries are written with "?" placeholders and rebound to $1, $2… for
 // PostgreSQL; times are BIGINT Unix seconds; strings that are indexed are VARCHAR(≤191) so that
 // MySQL's utf8mb4 index limit holds; the few dialect differences (identity columns, how an
-// inserted id is read back, unique-violation codes) live in dialect.go.
+// inserted id is read back, unique-violation codes, MySQL table options) live in dialect.go.
+//
+// The databases disagree where they are given odd input, so the store decides first: text with a
+// NUL byte, other control characters or invalid UTF-8 is a [ValidationError] (PostgreSQL would
+// fail on it, MySQL too for invalid UTF-8, SQLite would store it); MySQL tables are utf8mb4 with a
+// binary collation whatever the server's default charset (often latin1), so comparisons are exact
+// as elsewhere; logins and admin usernames are unique in any letter case through lower-case key
+// columns (login_key, username_key), not through a collation only MySQL has. Text stored as typed
+// by people (a failed login's username in the audit log) goes through [SafeText].
+//
+// # Outbox
+//
+// A message that must go out — the welcome message after a binding, an admin's notification — is
+// a row of outbox written in the same transaction as the change it belongs to ([Tx.Enqueue]). The
+// worker claims a due row ([DB.ClaimMessage]: a lease, so a crashed worker's row is due again and
+// its attempt marked interrupted), sends it and records the attempt and the next state together
+// ([DB.FinishAttempt]).
 //
 // # Migrations
 //

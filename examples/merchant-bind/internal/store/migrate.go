@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -84,17 +85,108 @@ var migrations = []migration{
 			value VARCHAR(255) NOT NULL
 		)`,
 	}},
+	{2, "utf8mb4, case-insensitive keys, admins with roles, sessions, login throttle, outbox", v2},
+}
+
+// v2: tables created by version 1 on a MySQL server whose default charset is latin1 become utf8mb4;
+// logins and admin usernames get lower-case key columns (unique, so case-insensitive on every
+// database); phone digits for search; the merchant's last interaction (48-hour 客服消息 window);
+// admin roles and disabling; server-side sessions; persisted login throttling; the message outbox
+// and its attempts.
+var v2 = []string{
+	mysqlOnly + `ALTER TABLE schema_migrations CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE merchants CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE bind_codes CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE bindings CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE audit_log CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE admins CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+	mysqlOnly + `ALTER TABLE settings CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+
+	`ALTER TABLE merchants ADD COLUMN login_key VARCHAR(64)`,
+	`UPDATE merchants SET login_key = LOWER(login)`,
+	`CREATE UNIQUE INDEX merchants_login_key ON merchants (login_key)`,
+	`ALTER TABLE merchants ADD COLUMN phone_digits VARCHAR(32) NOT NULL DEFAULT ''`,
+	`UPDATE merchants SET phone_digits = REPLACE(REPLACE(REPLACE(phone, ' ', ''), '-', ''), '+', '')`,
+	`ALTER TABLE merchants ADD COLUMN last_interaction_at BIGINT`,
+
+	`ALTER TABLE admins ADD COLUMN username_key VARCHAR(64)`,
+	`UPDATE admins SET username_key = LOWER(username)`,
+	`CREATE UNIQUE INDEX admins_username_key ON admins (username_key)`,
+	`ALTER TABLE admins ADD COLUMN role VARCHAR(16) NOT NULL DEFAULT 'admin'`,
+	`ALTER TABLE admins ADD COLUMN disabled_at BIGINT`,
+	`ALTER TABLE admins ADD COLUMN password_changed_at BIGINT`,
+
+	// id is the SHA-256 of the cookie's token: the database never holds a usable session.
+	`CREATE TABLE sessions (
+		id VARCHAR(64) NOT NULL PRIMARY KEY,
+		admin_id BIGINT NOT NULL REFERENCES admins (id),
+		created_at BIGINT NOT NULL,
+		last_seen_at BIGINT NOT NULL,
+		expires_at BIGINT NOT NULL,
+		revoked_at BIGINT,
+		ip VARCHAR(64) NOT NULL DEFAULT '',
+		user_agent VARCHAR(200) NOT NULL DEFAULT ''
+	)`,
+	`CREATE INDEX sessions_admin ON sessions (admin_id)`,
+
+	`CREATE TABLE login_throttle (
+		throttle_key VARCHAR(191) NOT NULL PRIMARY KEY,
+		failures INTEGER NOT NULL,
+		window_start BIGINT NOT NULL,
+		locked_until BIGINT NOT NULL
+	)`,
+
+	`CREATE TABLE outbox (
+		id {{ID}},
+		merchant_id BIGINT NOT NULL REFERENCES merchants (id),
+		kind VARCHAR(16) NOT NULL,
+		openid VARCHAR(64) NOT NULL,
+		template_id VARCHAR(128) NOT NULL,
+		payload TEXT NOT NULL,
+		summary VARCHAR(300) NOT NULL,
+		client_msg_id VARCHAR(64) NOT NULL,
+		idem_key VARCHAR(191),
+		status VARCHAR(16) NOT NULL,
+		channel VARCHAR(16) NOT NULL,
+		attempts INTEGER NOT NULL,
+		next_attempt_at BIGINT NOT NULL,
+		deadline_at BIGINT NOT NULL,
+		created_at BIGINT NOT NULL,
+		created_by VARCHAR(100) NOT NULL,
+		finished_at BIGINT,
+		msgid VARCHAR(32),
+		last_error VARCHAR(500)
+	)`,
+	`CREATE UNIQUE INDEX outbox_client_msg_id ON outbox (client_msg_id)`,
+	`CREATE UNIQUE INDEX outbox_idem_key ON outbox (idem_key)`,
+	`CREATE INDEX outbox_due ON outbox (status, next_attempt_at)`,
+	`CREATE INDEX outbox_merchant ON outbox (merchant_id, id)`,
+	`CREATE TABLE outbox_attempts (
+		id {{ID}},
+		outbox_id BIGINT NOT NULL REFERENCES outbox (id),
+		started_at BIGINT NOT NULL,
+		finished_at BIGINT,
+		channel VARCHAR(16) NOT NULL,
+		result VARCHAR(16) NOT NULL,
+		errcode INTEGER,
+		detail VARCHAR(500) NOT NULL
+	)`,
+	`CREATE INDEX outbox_attempts_outbox ON outbox_attempts (outbox_id, id)`,
+
+	`CREATE INDEX audit_log_who ON audit_log (who, id)`,
+	`CREATE INDEX audit_log_when ON audit_log (occurred_at)`,
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations, each in its own
 // transaction (MySQL commits DDL implicitly, so there a failed version may be half applied and
 // must be repaired by hand). If another instance applied a version meanwhile, it is skipped.
 func (s *DB) migrate(ctx context.Context, ms []migration) error {
-	if _, err := exec(ctx, s.db, s.d, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	create, _ := s.d.ddl(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER NOT NULL PRIMARY KEY,
 		name VARCHAR(100) NOT NULL,
 		applied_at BIGINT NOT NULL
-	)`); err != nil {
+	)`)
+	if _, err := s.db.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	for _, m := range ms {
@@ -107,8 +199,12 @@ func (s *DB) migrate(ctx context.Context, ms []migration) error {
 		}
 		err = s.InTx(ctx, func(tx *Tx) error {
 			for _, stmt := range m.stmts {
-				if _, err := tx.tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {
-					return err
+				q, ok := s.d.ddl(stmt)
+				if !ok {
+					continue
+				}
+				if _, err := tx.tx.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("%.60s…: %w", strings.Join(strings.Fields(q), " "), err)
 				}
 			}
 			_, err := exec(ctx, tx.tx, s.d, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/bind"
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
 	"github.com/qiwei-go/qiwei/qrcode"
+	"github.com/qiwei-go/qiwei/wecom"
 )
 
 // codeView is a binding code as the dialog shows it (JSON) and the detail page renders it.
@@ -50,10 +52,21 @@ func (s *Server) codeCurrent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.codeView(m, c))
 }
 
-// codeIssue generates a new code (生成绑定码), replacing earlier ones.
+// codeIssue generates a new code (生成绑定码), replacing earlier ones. While a valid code exists
+// it asks for replace=1 (the dialog's 生成新码 confirms first): a new code makes the one a merchant
+// may be holding useless at once.
 func (s *Server) codeIssue(w http.ResponseWriter, r *http.Request) {
 	m, ok := s.loadMerchant(w, r)
 	if !ok {
+		return
+	}
+	if cur, err := s.db.CurrentCode(r.Context(), m.ID, s.svc.Now()); err == nil && !m.Bound() && r.PostFormValue("replace") != "1" {
+		msg := "该商户已有有效绑定码（有效期至 " + s.fmtTime(cur.ExpiresAt) + "），生成新码会使旧码立即失效，请确认 (a valid code exists; confirm to replace it)"
+		if wantsJSON(r) {
+			writeJSON(w, http.StatusConflict, apiError{Error: "code_exists", Message: msg})
+			return
+		}
+		s.redirect(w, r, "/merchants/"+itoa(m.ID), "err", msg)
 		return
 	}
 	c, err := s.svc.IssueCode(r.Context(), m.ID, adminFrom(r.Context()).Username)
@@ -91,35 +104,67 @@ func issueError(err error) (int, string, string) {
 	return http.StatusBadGateway, "issue_failed", "生成二维码失败 (could not create the QR code): " + err.Error()
 }
 
-// codePNG renders a code's QR content locally (no call to showqrcode).
+// codePNG renders a code's QR content locally (no call to showqrcode). The download (download=1)
+// is a label: the code with the merchant's name and its expiry printed under it, so that a
+// printed or forwarded image says whose it is and until when it works.
 func (s *Server) codePNG(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(r)
+	m, ok := s.loadMerchant(w, r)
 	if !ok {
-		http.NotFound(w, r)
 		return
 	}
+	size := 430
+	if v := r.URL.Query().Get("size"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 128 || n > 1024 {
+			s.fail(w, r, http.StatusBadRequest, "bad_size", "图片尺寸须为 128–1024 像素 (size must be 128–1024)")
+			return
+		}
+		size = n
+	}
 	c, err := s.db.CodeByTicket(r.Context(), r.URL.Query().Get("ticket"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && c.MerchantID != id) {
-		http.NotFound(w, r)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && c.MerchantID != m.ID) {
+		s.fail(w, r, http.StatusNotFound, "not_found", "绑定码不存在 (no such code)")
 		return
 	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	size := 430
-	if n, err := strconv.Atoi(r.URL.Query().Get("size")); err == nil && n >= 128 && n <= 1024 {
-		size = n
+	download := r.URL.Query().Get("download") == "1"
+	var png []byte
+	if download {
+		png, err = qrcode.Label(qrcode.LabelSpec{Content: c.URL, Code: m.Name, Name: "有效期至 " + s.fmtTime(c.ExpiresAt)},
+			&qrcode.LabelOptions{Width: max(size, 480)})
+	} else {
+		png, err = qrcode.PNG(c.URL, size)
 	}
-	png, err := qrcode.PNG(c.URL, size)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
 	w.Header().Set("Cache-Control", "private, max-age=3600")
-	if r.URL.Query().Get("download") == "1" {
-		w.Header().Set("Content-Disposition", `attachment; filename="bind-code-`+itoa(id)+`.png"`)
+	if download {
+		name := "绑定码-" + m.Name + ".png"
+		w.Header().Set("Content-Disposition", `attachment; filename="bind-code-`+itoa(m.ID)+`.png"; filename*=UTF-8''`+url.PathEscape(name))
 	}
 	_, _ = w.Write(png)
+}
+
+// wechatError describes a WeChat refusal as "errcode N: errmsg".
+func wechatError(err error) (string, bool) {
+	var ae *wecom.APIError
+	if errors.As(err, &ae) {
+		return fmt.Sprintf("errcode %d: %s", int(ae.Code), ae.Msg), true
+	}
+	return "", false
+}
+
+// withWeChat adds errcode and errmsg to a JSON error when WeChat refused.
+func withWeChat(e apiError, err error) apiError {
+	var ae *wecom.APIError
+	if errors.As(err, &ae) {
+		e.ErrCode, e.ErrMsg = int(ae.Code), ae.Msg
+	}
+	return e
 }

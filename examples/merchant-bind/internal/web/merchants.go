@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,27 +15,45 @@ import (
 const perPage = 20
 
 type listData struct {
-	Query, Bound string
-	Merchants    []store.Merchant
-	Total        int
-	All, BoundN  int
-	Page, Pages  int
-	Params       url.Values
-	DemoUsers    []DemoUser
+	Query, Bound, Status string
+	Merchants            []store.Merchant
+	Total                int
+	All, BoundN          int
+	Page, Pages          int
+	Params               url.Values // the filter, without the page
+	DemoUsers            []DemoUser
+}
+
+// listFilter reads the list's filter from the query; bad values are a ValidationError.
+func listFilter(q url.Values) (store.Filter, url.Values) {
+	f := store.Filter{Query: q.Get("q"), Bound: q.Get("bound"), Status: q.Get("status")}
+	params := url.Values{}
+	for k, v := range map[string]string{"q": f.Query, "bound": f.Bound, "status": f.Status} {
+		if v != "" {
+			params.Set(k, v)
+		}
+	}
+	return f, params
 }
 
 func (s *Server) merchantList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	d := listData{Query: q.Get("q"), Bound: q.Get("bound"), Page: 1}
-	if d.Bound != store.BoundYes && d.Bound != store.BoundNo {
-		d.Bound = store.BoundAny
+	f, params := listFilter(q)
+	d := listData{Query: f.Query, Bound: f.Bound, Status: f.Status, Page: 1, Params: params}
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 1_000_000 {
+			s.fail(w, r, http.StatusBadRequest, "bad_page", "页码无效 (invalid page number)")
+			return
+		}
+		d.Page = n
 	}
-	if p, err := strconv.Atoi(q.Get("page")); err == nil && p > 1 {
-		d.Page = p
-	}
+	f.Offset, f.Limit = (d.Page-1)*perPage, perPage
 	var err error
-	d.Merchants, d.Total, err = s.db.ListMerchants(r.Context(), store.Filter{Query: d.Query, Bound: d.Bound,
-		Offset: (d.Page - 1) * perPage, Limit: perPage})
+	d.Merchants, d.Total, err = s.db.ListMerchants(r.Context(), f)
+	if s.badRequest(w, r, err) {
+		return
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -43,13 +63,6 @@ func (s *Server) merchantList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Pages = max(1, (d.Total+perPage-1)/perPage)
-	d.Params = url.Values{}
-	if d.Query != "" {
-		d.Params.Set("q", d.Query)
-	}
-	if d.Bound != "" {
-		d.Params.Set("bound", d.Bound)
-	}
 	if s.cfg.Demo != nil {
 		d.DemoUsers = s.cfg.Demo.Users()
 	}
@@ -81,7 +94,7 @@ func formInput(r *http.Request) store.MerchantInput {
 		Contact: r.PostFormValue("contact"), Phone: r.PostFormValue("phone")}
 }
 
-// formError re-renders the form with a message for a validation or duplicate error.
+// formError re-renders the form (400) with a Chinese message for a validation or duplicate error.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, d formData, err error) bool {
 	var ve *store.ValidationError
 	switch {
@@ -89,7 +102,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, d formData, e
 		d.Field = ve.Field
 		d.Error = fieldLabel(ve.Field) + "：" + ve.Msg
 	case errors.Is(err, store.ErrDuplicate):
-		d.Field, d.Error = "login", "登录名已被使用 (login already taken)"
+		d.Field, d.Error = "login", "登录名已被使用（不区分大小写）(login already taken)"
 	default:
 		return false
 	}
@@ -97,7 +110,8 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, d formData, e
 	if d.Merchant != nil {
 		title = "编辑商户 Edit merchant"
 	}
-	s.render(w, r, http.StatusUnprocessableEntity, "form", title, d)
+	d.Input.Name, d.Input.Contact = store.SafeText(d.Input.Name, 200), store.SafeText(d.Input.Contact, 200)
+	s.render(w, r, http.StatusBadRequest, "form", title, d)
 	return true
 }
 
@@ -124,8 +138,7 @@ func (s *Server) merchantCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	a := adminFrom(r.Context())
-	s.svc.Audit(r.Context(), a.Username, "merchant.create", m.ID, "name="+m.Name+" login="+m.Login)
+	s.svc.Audit(r.Context(), adminFrom(r.Context()).Username, "merchant.create", m.ID, "name="+m.Name+" login="+m.Login)
 	s.redirect(w, r, "/merchants/"+itoa(m.ID), "ok", "商户已创建 (merchant created)")
 }
 
@@ -153,19 +166,16 @@ func (s *Server) merchantStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	status := r.PostFormValue("status")
 	changed, err := s.db.SetMerchantStatus(r.Context(), m.ID, status)
-	var ve *store.ValidationError
-	if errors.As(err, &ve) {
-		s.fail(w, r, http.StatusBadRequest, "bad_status", "未知状态 (unknown status)")
+	if s.badRequest(w, r, err) {
 		return
 	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	msg := "商户已启用 (merchant enabled)"
-	what := "merchant.enable"
+	msg, what := "商户已恢复正常 (merchant enabled)", "merchant.enable"
 	if status == store.StatusDisabled {
-		msg, what = "商户已停用 (merchant disabled)", "merchant.disable"
+		msg, what = "商户已禁用 (merchant disabled)", "merchant.disable"
 	}
 	if changed {
 		s.svc.Audit(r.Context(), adminFrom(r.Context()).Username, what, m.ID, "")
@@ -190,12 +200,16 @@ func (s *Server) merchantUnbind(w http.ResponseWriter, r *http.Request) {
 }
 
 type detailData struct {
-	M         *store.Merchant
-	Code      *codeView
-	Bindings  []store.Binding
-	Codes     []store.Code
-	Audit     []store.AuditEntry
-	DemoUsers []DemoUser
+	M             *store.Merchant
+	Code          *codeView
+	Bindings      []store.Binding
+	Codes         []store.Code
+	Audit         []store.AuditEntry
+	Notifications []notificationView
+	IdemKey       string // of the notify form: a double-clicked 发送 sends once
+	WindowOpen    bool   // 客服消息 possible (48 hours after the last interaction)
+	HasTemplate   bool
+	DemoUsers     []DemoUser
 }
 
 func (s *Server) merchantDetail(w http.ResponseWriter, r *http.Request) {
@@ -204,14 +218,17 @@ func (s *Server) merchantDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	d := detailData{M: m}
+	d := detailData{M: m, IdemKey: newIdemKey(), HasTemplate: s.svc.NotifyTemplateID() != "",
+		WindowOpen: m.InWindow(s.svc.Now())}
 	var err error
 	if c, err := s.db.CurrentCode(ctx, m.ID, s.svc.Now()); err == nil && !m.Bound() {
 		d.Code = s.codeView(m, c)
 	}
 	if d.Bindings, err = s.db.Bindings(ctx, m.ID); err == nil {
 		if d.Codes, err = s.db.Codes(ctx, m.ID, 10); err == nil {
-			d.Audit, _, err = s.db.AuditLog(ctx, store.AuditQuery{MerchantID: m.ID, Limit: 20})
+			if d.Audit, _, err = s.db.AuditLog(ctx, store.AuditQuery{MerchantID: m.ID, Limit: 20}); err == nil {
+				d.Notifications, err = s.notifications(r, m.ID, 20)
+			}
 		}
 	}
 	if err != nil {
@@ -222,6 +239,12 @@ func (s *Server) merchantDetail(w http.ResponseWriter, r *http.Request) {
 		d.DemoUsers = s.cfg.Demo.Users()
 	}
 	s.render(w, r, http.StatusOK, "merchant", m.Name, d)
+}
+
+func newIdemKey() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // loadMerchant reads the {id} merchant or answers 404.

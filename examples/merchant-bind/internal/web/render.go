@@ -13,11 +13,17 @@ import (
 	"github.com/qiwei-go/qiwei/examples/merchant-bind/internal/store"
 )
 
-var pageNames = []string{"login", "error", "merchants", "merchant", "form", "audit"}
+var pageNames = []string{"login", "error", "merchants", "merchant", "form", "audit", "admins", "account", "created"}
 
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
-		"time":  s.fmtTime,
+		"time": s.fmtTime,
+		"minute": func(t time.Time) string { // lists: to the minute; the title holds the seconds
+			if t.IsZero() {
+				return "—"
+			}
+			return t.In(s.loc).Format("2006-01-02 15:04")
+		},
 		"state": func(c store.Code) string { return c.State(s.svc.Now()) },
 		"pageURL": func(base string, q url.Values, page int) string {
 			v := url.Values{}
@@ -27,7 +33,20 @@ func (s *Server) parseTemplates() error {
 			v.Set("page", strconv.Itoa(page))
 			return base + "?" + v.Encode()
 		},
-		"add": func(a, b int) int { return a + b },
+		"withParam": func(base string, q url.Values, k, val string) string {
+			v := url.Values{}
+			for k, vs := range q {
+				v[k] = vs
+			}
+			v.Set(k, val)
+			return base + "?" + v.Encode()
+		},
+		"add":         func(a, b int) int { return a + b },
+		"msgStatus":   msgStatus,
+		"channelName": channelName,
+		"kindName":    kindName,
+		"attemptName": attemptName,
+		"roleName":    roleName,
 	}
 	s.pages = map[string]*template.Template{}
 	for _, name := range pageNames {
@@ -42,19 +61,21 @@ func (s *Server) parseTemplates() error {
 
 // page is what every template gets.
 type page struct {
-	Title   string
-	Nav     string
-	Admin   *store.Admin
-	CSRF    string
-	Flash   *flash
-	Demo    bool
-	Account string
-	Data    any
+	Title    string
+	Nav      string
+	Admin    *store.Admin
+	CanWrite bool
+	CSRF     string
+	Flash    *flash
+	Demo     bool
+	Account  string
+	Data     any
 }
 
 // render writes a full page. The CSRF cookie is issued here when missing.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
-	p := page{Title: title, Nav: name, Admin: adminFrom(r.Context()), CSRF: s.csrfToken(w, r),
+	a := adminFrom(r.Context())
+	p := page{Title: title, Nav: name, Admin: a, CanWrite: a != nil && a.CanWrite(), CSRF: s.csrfToken(w, r),
 		Flash: s.takeFlash(w, r), Demo: s.cfg.Demo != nil, Account: s.cfg.AccountName, Data: data}
 	var buf bytes.Buffer
 	if err := s.pages[name].Execute(&buf, p); err != nil {
@@ -68,20 +89,30 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	_, _ = w.Write(buf.Bytes())
 }
 
-// flash is a one-time message shown on the next page.
+// flash is a one-time message shown on the next page: at the top, or inside the section named
+// Target (where the admin is looking, e.g. the notify form).
 type flash struct {
-	Kind string `json:"k"` // ok, err
-	Msg  string `json:"m"`
+	Kind   string `json:"k"` // ok, err, warn
+	Msg    string `json:"m"`
+	Target string `json:"t,omitempty"`
 }
 
 const flashCookie = "mb_flash"
 
-// redirect sends the browser to target with a flash message.
+// redirect sends the browser to target with a flash message shown at the top.
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, target, kind, msg string) {
-	if msg != "" {
-		b, _ := json.Marshal(flash{kind, msg})
+	s.redirectTo(w, r, target, flash{Kind: kind, Msg: msg})
+}
+
+// redirectTo sends the browser to target with f; a Target section is scrolled to.
+func (s *Server) redirectTo(w http.ResponseWriter, r *http.Request, target string, f flash) {
+	if f.Msg != "" {
+		b, _ := json.Marshal(f)
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies, MaxAge: 60})
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r), MaxAge: 60})
+	}
+	if f.Target != "" {
+		target += "#" + f.Target
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -92,14 +123,59 @@ func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) *flash {
 		return nil
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1, Expires: time.Unix(1, 0),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.cfg.SecureCookies})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil {
 		return nil
 	}
 	var f flash
-	if json.Unmarshal(b, &f) != nil || f.Msg == "" {
+	if json.Unmarshal(b, &f) != nil || f.Msg == "" || !store.ValidText(f.Msg, true) {
 		return nil
 	}
 	return &f
+}
+
+// Names people read.
+
+func msgStatus(st string) string {
+	switch st {
+	case store.MsgSent:
+		return "已发送 Sent"
+	case store.MsgFailed:
+		return "发送失败 Failed"
+	}
+	return "待发送 Pending"
+}
+
+func channelName(c string) string {
+	if c == store.ChannelCustom {
+		return "客服消息 Customer-service text"
+	}
+	return "模板消息 Template"
+}
+
+func kindName(k string) string {
+	if k == store.KindWelcome {
+		return "欢迎消息 Welcome"
+	}
+	return "通知 Notification"
+}
+
+func attemptName(r string) string {
+	switch r {
+	case store.AttemptOK:
+		return "成功 OK"
+	case store.AttemptError:
+		return "失败 Error"
+	case store.AttemptInterrupted:
+		return "中断 Interrupted"
+	}
+	return "进行中 In progress"
+}
+
+func roleName(r string) string {
+	if r == store.RoleReadOnly {
+		return "只读 Read-only"
+	}
+	return "管理员 Admin"
 }

@@ -9,7 +9,9 @@
 
   function request(method, url, form) {
     var opts = { method: method, headers: { 'Accept': 'application/json', 'X-CSRF-Token': csrf }, credentials: 'same-origin' };
-    if (form) {
+    if (form instanceof URLSearchParams) {
+      opts.body = form;
+    } else if (form) {
       opts.body = new URLSearchParams(new FormData(form));
     }
     return fetch(url, opts).then(function (res) {
@@ -45,11 +47,20 @@
     show('error', msg);
   }
 
-  function issue() {
+  // issue creates a code; replace confirms that the valid one shown is replaced (the server
+  // refuses with 409 code_exists otherwise).
+  function issue(replace) {
     show('loading');
-    return request('POST', '/merchants/' + current + '/code').then(function (r) {
-      if (r.status === 201) { fill(r.body); } else { failed(r); }
+    var body = replace ? new URLSearchParams({ replace: '1' }) : null;
+    return request('POST', '/merchants/' + current + '/code', body).then(function (r) {
+      if (r.status === 201) { changed = changed || replace; fill(r.body); } else { failed(r); }
     }, function () { show('error', '网络错误 Network error'); });
+  }
+
+  function regenerate() {
+    var b = $('bd-regen');
+    if (!window.confirm(b.getAttribute('data-confirm-text'))) { return; }
+    issue(true);
   }
 
   // open shows the merchant's current code, creating one when there is none. In the demo, the
@@ -66,7 +77,7 @@
     show('loading');
     if (!dlg.open) { dlg.showModal(); }
     request('GET', '/merchants/' + id + '/code').then(function (r) {
-      if (r.status === 200) { fill(r.body); } else if (r.status === 404) { issue(); } else { failed(r); }
+      if (r.status === 200) { fill(r.body); } else if (r.status === 404) { issue(false); } else { failed(r); }
     }, function () { show('error', '网络错误 Network error'); });
   }
 
@@ -88,13 +99,25 @@
   });
 
   document.addEventListener('submit', function (e) {
-    var msg = e.target.getAttribute('data-confirm');
-    if (msg && !window.confirm(msg)) { e.preventDefault(); }
+    var form = e.target;
+    var msg = form.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+    // A form sent once: a second click does nothing (the server dedupes it anyway).
+    if (form.hasAttribute('data-once')) {
+      if (form.getAttribute('data-sent')) { e.preventDefault(); return; }
+      form.setAttribute('data-sent', '1');
+      var btn = form.querySelector('button[type=submit]');
+      if (btn) { btn.disabled = true; btn.textContent = '发送中… Sending…'; }
+    }
   });
+
+  // The result of a send is shown inside the card the admin used; bring it into view.
+  var result = document.querySelector('#notify .flash, #notifications .flash');
+  if (result) { result.closest('section').scrollIntoView({ block: 'start' }); }
 
   if (!dlg) { return; }
   $('bd-copy').addEventListener('click', copy);
-  $('bd-regen').addEventListener('click', issue);
+  $('bd-regen').addEventListener('click', regenerate);
   dlg.addEventListener('close', function () { if (changed) { location.reload(); } });
   var demo = $('bd-demo');
   if (demo) {
