@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// imageStore keeps chat images by name (store.Store implements it).
+type imageStore interface {
+	PutChatImage(ctx context.Context, name string, data []byte, ttl time.Duration) error
+	ChatImage(ctx context.Context, name string, ttl time.Duration) ([]byte, error)
+}
+
+// imageCache keeps fetched bot images under the SHA-256 of their URL (which may carry a token).
+type imageCache struct {
+	s   imageStore
+	log *slog.Logger
+}
+
+func imageKey(u string) string {
+	sum := sha256.Sum256([]byte(u))
+	return hex.EncodeToString(sum[:16])
+}
+
+func (c *imageCache) get(ctx context.Context, u string) []byte {
+	img, err := c.s.ChatImage(ctx, imageKey(u), aibotCacheTTL)
+	if err != nil {
+		c.log.Warn("scanner: aibot image cache", "err", err)
+	}
+	return img
+}
+
+func (c *imageCache) put(ctx context.Context, u string, data []byte) {
+	if err := c.s.PutChatImage(ctx, imageKey(u), data, aibotCacheTTL); err != nil {
+		c.log.Warn("scanner: aibot image cache", "err", err)
+	}
+}
+
+// memImages is an in-memory imageStore (tests, and a bot without a store), bounded by
+// aibotCacheBytes.
+type memImages struct {
+	mu sync.Mutex
+	m  map[string]memImage
+}
+
+type memImage struct {
+	data []byte
+	at   time.Time
+}
+
+func (m *memImages) PutChatImage(_ context.Context, name string, data []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	size := len(data)
+	for k, v := range m.m {
+		if time.Since(v.at) > ttl || size+len(v.data) > aibotCacheBytes {
+			delete(m.m, k)
+			continue
+		}
+		size += len(v.data)
+	}
+	m.m[name] = memImage{data: data, at: time.Now()}
+	return nil
+}
+
+func (m *memImages) ChatImage(_ context.Context, name string, ttl time.Duration) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.m[name]; ok && time.Since(v.at) <= ttl {
+		return v.data, nil
+	}
+	return nil, nil
+}
