@@ -25,6 +25,7 @@ const (
 	codeInvalidFileSize    = 40006
 	codeInvalidMediaID     = 40007
 	codeInvalidMsgType     = 40008
+	codeInvalidImageSize   = 40009
 	codeInvalidCorpID      = 40013 // also "invalid appid"
 	codeInvalidAccessToken = 40014
 	codeInvalidOAuthCode   = 40029
@@ -46,6 +47,7 @@ const (
 	codeScopeUnauthorized  = 48001
 	codeAllRecipientsBad   = 81013
 	codeInvalidWebhookKey  = 93000
+	codeUserNotFound       = 60111
 	codeFileNotExist       = 640002
 	codeNoAuthority        = 851003
 )
@@ -104,6 +106,7 @@ type apiFunc func(r *http.Request, c *caller) (any, error)
 // access token of family fam. fn's error is answered as errcode JSON with HTTP 200.
 func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 	h.mux.Handle(pattern, h.instrument(pattern, true, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
 		var c *caller
 		if fam != famNone {
 			var err error
@@ -112,7 +115,7 @@ func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 				return
 			}
 		}
-		resp, err := fn(r, c)
+		resp, err := h.guard(fn, r, c)
 		if err != nil {
 			writeJSON(w, errBody(err))
 			return
@@ -121,11 +124,32 @@ func (h *Handler) api(pattern string, fam family, fn apiFunc) {
 	}))
 }
 
+// guard runs fn unless the state file can no longer be written, and fails a call whose change could
+// not be made durable: errcode -1 (系统繁忙) rather than an answer for a write that may be lost.
+func (h *Handler) guard(fn apiFunc, r *http.Request, c *caller) (any, error) {
+	notDurable := func(err error) error {
+		h.cfg.log.Warn("wecomtest: call refused: the state file cannot be written", "err", err)
+		return errf(codeSystemBusy, "system busy: the fake's state file cannot be written")
+	}
+	if err := h.failed(); err != nil {
+		return nil, notDurable(err)
+	}
+	resp, err := fn(r, c)
+	if ferr := h.failed(); ferr != nil {
+		return nil, notDurable(ferr)
+	}
+	return resp, err
+}
+
 // apiRaw registers an endpoint that needs a token but answers with bytes on success (media/get):
 // errors are errcode JSON, and it is subject to the failure rate like JSON endpoints.
 func (h *Handler) apiRaw(pattern string, fam family, fn func(w http.ResponseWriter, r *http.Request, c *caller) error) {
 	h.mux.Handle(pattern, h.instrument(pattern, true, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, h.cfg.maxBody)
 		c, err := h.authenticate(r, fam)
+		if err == nil {
+			err = h.failed()
+		}
 		if err == nil {
 			err = fn(w, r, c)
 		}
@@ -153,8 +177,6 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-const maxBody = 64 << 20
-
 // decodeJSON reads a JSON request body into v. 公众号 endpoints answer 47001 for bad JSON, WeCom 40058.
 func decodeJSON(r *http.Request, v any, mp bool) error {
 	_, err := readJSON(r, v, mp)
@@ -167,12 +189,12 @@ func readJSON(r *http.Request, v any, mp bool) ([]byte, error) {
 	if mp {
 		code = codeDataFormat
 	}
-	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	data, err := io.ReadAll(r.Body) // capped by WithMaxRequestBody
+	if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+		return nil, errf(code, "request body too large: more than %d bytes", tooLarge.Limit)
+	}
 	if err != nil {
 		return nil, errf(code, "read body: %v", err)
-	}
-	if len(data) > maxBody {
-		return nil, errf(code, "request body too large")
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errf(code, "empty request body")
@@ -195,7 +217,7 @@ func (h *Handler) authenticate(r *http.Request, fam family) (*caller, error) {
 		unknown = errf(codeInvalidCredential, "invalid credential, access_token is invalid or not latest")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	t, found := h.tok.tokens[v]
 	if !found || (fam == famWeCom && t.mp) || (fam == famMP && !t.mp) {
 		return nil, unknown

@@ -76,7 +76,7 @@ func (h *Handler) getToken(r *http.Request, _ *caller) (any, error) {
 		if a.Secret == secret {
 			h.mu.Lock()
 			v := h.issueToken(a.AgentID, false)
-			h.mu.Unlock()
+			h.unlock()
 			return tokenResp{base: ok, AccessToken: v, ExpiresIn: h.ttlSeconds()}, nil
 		}
 	}
@@ -104,7 +104,7 @@ func (h *Handler) mpToken(r *http.Request, _ *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if h.tok.mpToken != "" {
 		h.supersede(h.tok.mpToken)
 	}
@@ -132,7 +132,7 @@ func (h *Handler) stableToken(r *http.Request, _ *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	if cur := h.tok.tokens[h.tok.mpStable]; cur != nil && !req.ForceRefresh {
 		if left := cur.expires.Sub(now); left > h.cfg.tokenGrace {
@@ -150,7 +150,7 @@ func (h *Handler) stableToken(r *http.Request, _ *caller) (any, error) {
 // the next call with one gets 42001, and the client must fetch a new token.
 func (h *Handler) ExpireTokens() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	for _, t := range h.tok.tokens {
 		if t.expires.After(now) {

@@ -73,7 +73,7 @@ func (h *Handler) SetAppCallback(agentID int64, cb CallbackConfig) error {
 		return fmt.Errorf("wecomtest: %w", err)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.cb.apps[agentID] = &cb
 	return nil
 }
@@ -84,7 +84,7 @@ func (h *Handler) SetOfficialAccountCallback(cb CallbackConfig) error {
 		return fmt.Errorf("wecomtest: %w", err)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.cb.mp = &cb
 	return nil
 }
@@ -144,7 +144,7 @@ func (h *Handler) plainXML(m *Message, to string, agentID int64) ([]byte, error)
 	if m.Type != "event" && m.MsgID == 0 {
 		h.mu.Lock()
 		m.MsgID = h.nextMsgID()*1000 + int64(h.rng.IntN(1000))
-		h.mu.Unlock()
+		h.unlock()
 	}
 	var x xmlBuilder
 	x.b.WriteString("<xml>")
@@ -199,7 +199,7 @@ func (h *Handler) SendMessage(ctx context.Context, m Message) ([]byte, error) {
 	if m.From == "" {
 		m.From = h.oa.currentUser
 	}
-	h.mu.Unlock()
+	h.unlock()
 	if cb == nil {
 		return nil, ErrNoCallback
 	}
@@ -218,7 +218,7 @@ func (h *Handler) SendOfficialAccountMessage(ctx context.Context, m Message) ([]
 	if m.From == "" {
 		m.From = h.oa.currentOpen
 	}
-	h.mu.Unlock()
+	h.unlock()
 	if cb == nil {
 		return nil, ErrNoCallback
 	}
@@ -249,15 +249,15 @@ func (h *Handler) SimulateScan(ctx context.Context, openid, scene string, follow
 		}
 	}
 	if t == nil || !t.valid(now) {
-		h.mu.Unlock()
+		h.unlock()
 		return nil, ErrUnknownTicket
 	}
 	ticket, value := t.Ticket, t.Scene
 	if !following {
 		h.st.Followers[openid] = true
-		h.dirty()
+		h.markFollower(openid)
 	}
-	h.mu.Unlock()
+	h.unlock()
 	m := Message{From: openid, Type: "event", Event: "SCAN", EventKey: value, Ticket: ticket}
 	if !following {
 		m.Event, m.EventKey = "subscribe", "qrscene_"+value
@@ -268,15 +268,15 @@ func (h *Handler) SimulateScan(ctx context.Context, openid, scene string, follow
 // Follow makes openid a follower of the 公众号 (as a plain follow would) without delivering an event.
 func (h *Handler) Follow(openid string) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.st.Followers[openid] = true
-	h.dirty()
+	h.markFollower(openid)
 }
 
 // newNonce returns a decimal nonce like WeCom's.
 func (h *Handler) newNonce() string {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	return strconv.FormatUint(uint64(h.rng.Uint32()), 10)
 }
 
@@ -416,7 +416,7 @@ func openReply(cb *CallbackConfig, cr *wxcrypto.Cryptor, reply []byte) ([]byte, 
 func (h *Handler) VerifyAppCallback(ctx context.Context, agentID int64) error {
 	h.mu.Lock()
 	cb := h.cb.apps[agentID]
-	h.mu.Unlock()
+	h.unlock()
 	if cb == nil {
 		return ErrNoCallback
 	}
@@ -442,7 +442,7 @@ func (h *Handler) VerifyAppCallback(ctx context.Context, agentID int64) error {
 func (h *Handler) VerifyOfficialAccountCallback(ctx context.Context) error {
 	h.mu.Lock()
 	cb := h.cb.mp
-	h.mu.Unlock()
+	h.unlock()
 	if cb == nil {
 		return ErrNoCallback
 	}

@@ -59,7 +59,7 @@ func (h *Handler) ResetCalls() {
 // Messages returns the recorded messages, oldest first; with kinds, only those kinds.
 func (h *Handler) Messages(kinds ...MessageKind) []SentMessage {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	out := make([]SentMessage, 0, len(h.st.Messages))
 	for _, m := range h.st.Messages {
 		if len(kinds) == 0 || slices.Contains(kinds, m.Kind) {
@@ -72,9 +72,9 @@ func (h *Handler) Messages(kinds ...MessageKind) []SentMessage {
 // ClearMessages forgets the recorded messages.
 func (h *Handler) ClearMessages() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.st.Messages = nil
-	h.dirty()
+	h.markMessagesCleared()
 }
 
 // Doc summarises a document, for inspection.
@@ -98,7 +98,7 @@ type Sheet struct {
 // Docs lists the documents, in no particular order.
 func (h *Handler) Docs() []Doc {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	out := make([]Doc, 0, len(h.st.Docs))
 	for _, d := range h.st.Docs {
 		doc := Doc{DocID: d.DocID, Name: d.Name, DocType: d.DocType, AgentID: d.Owner}
@@ -114,7 +114,7 @@ func (h *Handler) Docs() []Doc {
 // exactly once.
 func (h *Handler) RecordCount(docID, sheetID string) (int, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d := h.st.Docs[docID]
 	if d == nil {
 		return 0, fmt.Errorf("wecomtest: unknown docid %q", docID)

@@ -18,7 +18,7 @@ var mediaLimits = map[string]struct {
 	max  int
 	code int
 }{
-	"image": {10 << 20, 40009},
+	"image": {10 << 20, codeInvalidImageSize},
 	"voice": {2 << 20, codeInvalidFileSize},
 	"video": {10 << 20, 40011},
 	"file":  {20 << 20, codeInvalidFileSize},
@@ -36,6 +36,9 @@ func readMedia(r *http.Request, limit int) (data []byte, name, ctype string, err
 		if err == io.EOF {
 			return nil, "", "", errf(codeEmptyMedia, "media data missing: no part named media")
 		}
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, "", "", errf(codeInvalidFileSize, "invalid file size: the request is larger than %d bytes", tooLarge.Limit)
+		}
 		if err != nil {
 			return nil, "", "", invalid("bad multipart body: %v", err)
 		}
@@ -43,6 +46,9 @@ func readMedia(r *http.Request, limit int) (data []byte, name, ctype string, err
 			continue
 		}
 		data, err = io.ReadAll(io.LimitReader(p, int64(limit)+1))
+		if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+			return nil, "", "", errf(codeInvalidFileSize, "invalid file size: the request is larger than %d bytes", tooLarge.Limit)
+		}
 		if err != nil {
 			return nil, "", "", invalid("bad multipart body: %v", err)
 		}
@@ -83,13 +89,14 @@ func (h *Handler) mediaUpload(r *http.Request, c *caller) (any, error) {
 	for id, f := range h.st.Files { // forget expired media
 		if !f.Expires.IsZero() && !now.Before(f.Expires) {
 			delete(h.st.Files, id)
+			h.markFile(id)
 		}
 	}
 	f := &file{ID: h.uniqueID("3", 63, func(id string) bool { return h.st.Files[id] != nil }), Kind: typ,
 		Name: name, ContentType: ctype, Data: data, Created: now, Expires: now.Add(mediaTTL)}
 	h.st.Files[f.ID] = f
-	h.mu.Unlock()
-	h.dirty()
+	h.markFile(f.ID)
+	h.unlock()
 	if c.mp {
 		return struct {
 			Type      string `json:"type"`
@@ -108,26 +115,35 @@ func (h *Handler) mediaUpload(r *http.Request, c *caller) (any, error) {
 // mediaExists reports whether a temporary media id is known and unexpired.
 func (h *Handler) mediaExists(id string) bool {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	f := h.st.Files[id]
 	return f != nil && !f.Expires.IsZero() && h.now().Before(f.Expires)
 }
 
-// mediaUploadImg serves media/uploadimg (上传图片): JPG/PNG ≤ 2 MB → a permanent URL the fake serves.
+// mediaUploadImg serves media/uploadimg, JPG/PNG → a permanent URL the fake serves. The limits differ
+// per platform: WeCom's 上传图片 takes 5 B … 2 MB (40009 上传图片大小不是有效值 above, 40004 不合法的媒体
+// 文件类型 for another format); the 公众号's 上传图文消息内的图片 takes less than 1 MB (40009 invalid image
+// size, 40005 invalid file type, the codes its page lists).
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/90256
+// 公众号 API: https://developers.weixin.qq.com/doc/service/api/material/permanent/api_uploadimage
 func (h *Handler) mediaUploadImg(r *http.Request, c *caller) (any, error) {
-	const limit = 2 << 20
+	limit, typeCode := 2<<20, codeInvalidMediaType
+	if c.mp {
+		limit, typeCode = 1<<20, codeInvalidType
+	}
 	data, name, ctype, err := readMedia(r, limit)
 	switch {
 	case err != nil:
 		return nil, err
 	case len(data) > limit:
-		return nil, errf(40009, "invalid image size: at most %d bytes", limit)
+		return nil, errf(codeInvalidImageSize, "invalid image size: at most %d bytes", limit)
 	case !isImage(data):
-		return nil, errf(codeInvalidMediaType, "invalid media type: JPG or PNG only")
+		return nil, errf(typeCode, "invalid file type: JPG or PNG only")
 	}
 	h.mu.Lock()
 	f := h.storeImage(data, ctype, name)
-	h.mu.Unlock()
+	h.unlock()
 	if c.mp {
 		return struct {
 			URL string `json:"url"`
@@ -149,7 +165,7 @@ func (h *Handler) mediaGet(w http.ResponseWriter, r *http.Request, _ *caller) er
 	h.mu.Lock()
 	f := h.st.Files[id]
 	valid := f != nil && !f.Expires.IsZero() && h.now().Before(f.Expires)
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		return errf(codeInvalidMediaID, "invalid media_id")
 	}
@@ -163,7 +179,7 @@ func (h *Handler) mediaGet(w http.ResponseWriter, r *http.Request, _ *caller) er
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	f := h.st.Files[r.PathValue("id")]
-	h.mu.Unlock()
+	h.unlock()
 	if f == nil || f.Kind != "image" {
 		http.NotFound(w, r)
 		return
@@ -180,12 +196,12 @@ func (h *Handler) AddMedia(typ, name string, data []byte) (string, error) {
 		return "", errors.New("wecomtest: unknown media type " + typ)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	f := &file{ID: h.uniqueID("3", 63, func(id string) bool { return h.st.Files[id] != nil }), Kind: typ,
 		Name: name, ContentType: http.DetectContentType(data), Data: bytes.Clone(data), Created: now, Expires: now.Add(mediaTTL)}
 	h.st.Files[f.ID] = f
-	h.dirty()
+	h.markFile(f.ID)
 	return f.ID, nil
 }
 
@@ -194,7 +210,7 @@ func (h *Handler) AddMedia(typ, name string, data []byte) (string, error) {
 func (h *Handler) Media(id string) (data []byte, contentType string, ok bool) {
 	id = id[strings.LastIndexByte(id, '/')+1:]
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	f := h.st.Files[id]
 	if f == nil {
 		return nil, "", false

@@ -50,7 +50,7 @@ func (h *Handler) record(m *SentMessage) {
 		h.st.Messages = slices.Delete(h.st.Messages, 0, len(h.st.Messages)-maxKeptMessages+1)
 	}
 	h.st.Messages = append(h.st.Messages, m)
-	h.dirty()
+	h.markMessage(m)
 }
 
 type content struct {
@@ -133,7 +133,7 @@ func (h *Handler) messageSend(r *http.Request, c *caller) (any, error) {
 		return nil, errf(codeAllRecipientsBad, "user & party & tag all invalid")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	var dupKey string
 	if req.EnableDuplicateCheck == 1 {
@@ -248,7 +248,7 @@ func (h *Handler) templateSend(r *http.Request, _ *caller) (any, error) {
 		return nil, errf(codeInvalidTemplateID, "invalid template_id")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if !h.knownOpenID(req.ToUser) {
 		return nil, errf(codeInvalidOpenID, "invalid openid")
 	}
@@ -293,7 +293,7 @@ func (h *Handler) customSend(r *http.Request, _ *caller) (any, error) {
 		return nil, errf(codeEmptyContent, "empty content")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if !h.knownOpenID(req.ToUser) {
 		return nil, errf(codeInvalidOpenID, "invalid openid")
 	}
@@ -379,7 +379,7 @@ func (h *Handler) webhookSend(r *http.Request, _ *caller) (any, error) {
 		return nil, errf(codeInvalidMsgType, "invalid msgtype %q", req.MsgType)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	n := 0
 	for _, m := range h.st.Messages {
@@ -423,9 +423,9 @@ func (h *Handler) menuCreate(r *http.Request, c *caller) (any, error) {
 		return nil, errf(40016, "invalid button size")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.st.Menus[key] = body
-	h.dirty()
+	h.markMenu(key)
 	return ok, nil
 }
 
@@ -438,7 +438,7 @@ func (h *Handler) menuGet(r *http.Request, c *caller) (any, error) {
 	}
 	h.mu.Lock()
 	menu, found := h.st.Menus[key]
-	h.mu.Unlock()
+	h.unlock()
 	if !found {
 		return nil, errf(codeMenuNotExist, "menu no exist")
 	}
@@ -464,8 +464,8 @@ func (h *Handler) menuDelete(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	delete(h.st.Menus, key)
-	h.dirty()
+	h.markMenu(key)
 	return ok, nil
 }

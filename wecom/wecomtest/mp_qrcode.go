@@ -3,13 +3,16 @@ package wecomtest
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
-	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 )
 
@@ -94,7 +97,7 @@ func (h *Handler) qrCreate(r *http.Request, _ *caller) (any, error) {
 		}
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	if permanent {
 		n := 0
@@ -121,7 +124,7 @@ func (h *Handler) qrCreate(r *http.Request, _ *caller) (any, error) {
 		h.pruneTickets(now)
 	}
 	h.st.QRTickets[t.Ticket] = t
-	h.dirty()
+	h.markQR(t.Ticket)
 	return resp, nil
 }
 
@@ -130,6 +133,7 @@ func (h *Handler) pruneTickets(now time.Time) {
 	for k, t := range h.st.QRTickets {
 		if !t.Permanent && now.Sub(t.Expires) > 24*time.Hour {
 			delete(h.st.QRTickets, k)
+			h.markQR(k)
 		}
 	}
 }
@@ -140,7 +144,7 @@ func (h *Handler) showQRCode(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	t := h.st.QRTickets[r.URL.Query().Get("ticket")]
 	valid := t != nil && t.valid(h.now())
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		http.NotFound(w, r)
 		return
@@ -155,17 +159,32 @@ func (h *Handler) showQRCode(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(img)
 }
 
-// renderQR encodes content as a size×size PNG QR code.
+// renderQR encodes content as a size×size PNG QR code: whole pixels per module and the 4-module quiet
+// zone the QR standard requires around the symbol (without it decoders fail now and then).
 func renderQR(content string, size int) ([]byte, error) {
 	code, err := qr.Encode(content, qr.M, qr.Auto)
 	if err != nil {
 		return nil, err
 	}
-	if code, err = barcode.Scale(code, size, size); err != nil {
-		return nil, err
+	n := code.Bounds().Dx()
+	scale := size / (n + 8)
+	if scale < 1 {
+		return nil, fmt.Errorf("QR code of %d modules does not fit in %d px", n, size)
+	}
+	img := image.NewGray(image.Rect(0, 0, size, size))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	off := (size - n*scale) / 2
+	for y := range n {
+		for x := range n {
+			if code.At(x, y) == color.Black {
+				draw.Draw(img, image.Rect(off+x*scale, off+y*scale, off+(x+1)*scale, off+(y+1)*scale), image.Black, image.Point{}, draw.Src)
+			}
+		}
 	}
 	var buf bytes.Buffer
-	err = png.Encode(&buf, code)
+	err = png.Encode(&buf, img)
 	return buf.Bytes(), err
 }
 
@@ -182,7 +201,7 @@ type QRTicket struct {
 // last day).
 func (h *Handler) QRTickets() []QRTicket {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	out := make([]QRTicket, 0, len(h.st.QRTickets))
 	for _, t := range h.st.QRTickets {
 		out = append(out, QRTicket{t.Ticket, t.Scene, t.URL, t.Permanent, t.Expires})

@@ -17,6 +17,7 @@ const (
 
 type oauthCode struct {
 	mp      bool   // a 公众号 code (sns/oauth2/access_token) rather than a WeCom one (auth/getuserinfo)
+	agentID int64  // WeCom: the app it was issued for (agentid); 0: any app of the corp
 	userID  string // member, WeCom only; empty for a non-member
 	openID  string
 	scope   string
@@ -83,7 +84,7 @@ func (h *Handler) SetCurrentUser(userID string) error {
 		return fmt.Errorf("wecomtest: %q is not a member", userID)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.oa.currentUser = userID
 	return nil
 }
@@ -92,7 +93,7 @@ func (h *Handler) SetCurrentUser(userID string) error {
 // non-members on the WeCom one. The default is the first WeChat user ([DefaultOpenID]).
 func (h *Handler) SetCurrentOpenID(openID string) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	h.oa.currentOpen = openID
 }
 
@@ -103,11 +104,15 @@ func oauthError(w http.ResponseWriter, status int, msg string) {
 	fmt.Fprintf(w, "<!doctype html><title>wecomtest</title><p>%s</p>\n", html.EscapeString(msg))
 }
 
-// checkRedirect validates redirect_uri and state (≤128 bytes; a-zA-Z0-9 unless WithLenientState).
-func (h *Handler) checkRedirect(q url.Values) (*url.URL, string, error) {
+// checkRedirect validates redirect_uri — an absolute http(s) URL on a trusted domain (see trusted) —
+// and state (≤128 bytes; a-zA-Z0-9 unless WithLenientState).
+func (h *Handler) checkRedirect(r *http.Request, q url.Values, domains []domain) (*url.URL, string, error) {
 	u, err := url.Parse(q.Get("redirect_uri"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, "", fmt.Errorf("redirect_uri %q is not an absolute http(s) URL (errcode 50001 upstream)", q.Get("redirect_uri"))
+	}
+	if !h.trusted(r, u, domains) {
+		return nil, "", fmt.Errorf("redirect_uri需使用应用可信域名: %s is not a trusted domain of the app (errcode 50001 upstream, redirect_uri unauthorized)", u.Host)
 	}
 	state := q.Get("state")
 	if len(state) > 128 {
@@ -136,7 +141,7 @@ func (h *Handler) redirectWithCode(w http.ResponseWriter, r *http.Request, u *ur
 		}
 	}
 	h.oa.codes[code] = &c
-	h.mu.Unlock()
+	h.unlock()
 	q := u.Query()
 	q.Set("code", code)
 	q.Set("state", state)
@@ -149,7 +154,15 @@ func (h *Handler) redirectWithCode(w http.ResponseWriter, r *http.Request, u *ur
 // current user approves at once: 302 back to redirect_uri with a one-time code and the state.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	u, state, err := h.checkRedirect(q)
+	var domains []domain
+	switch q.Get("appid") {
+	case h.cfg.corpID:
+		id, _ := strconv.ParseInt(q.Get("agentid"), 10, 64)
+		domains = h.appDomains(id)
+	case h.cfg.mpAppID:
+		domains = h.cfg.mpDomains
+	}
+	u, state, err := h.checkRedirect(r, q, domains)
 	if err != nil {
 		oauthError(w, http.StatusBadRequest, err.Error())
 		return
@@ -161,7 +174,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	scope := q.Get("scope")
 	h.mu.Lock()
 	user, open := h.oa.currentUser, h.oa.currentOpen
-	h.mu.Unlock()
+	h.unlock()
 	switch appID := q.Get("appid"); appID {
 	case h.cfg.corpID:
 		if scope != "snsapi_base" && scope != "snsapi_privateinfo" {
@@ -174,7 +187,7 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 			oauthError(w, http.StatusBadRequest, "agentid is missing or unknown")
 			return
 		}
-		h.redirectWithCode(w, r, u, state, oauthCode{userID: user, openID: open, scope: scope})
+		h.redirectWithCode(w, r, u, state, oauthCode{agentID: id, userID: user, openID: open, scope: scope})
 	case h.cfg.mpAppID:
 		if scope != "snsapi_base" && scope != "snsapi_userinfo" {
 			oauthError(w, http.StatusBadRequest, "scope must be snsapi_base or snsapi_userinfo")
@@ -194,12 +207,12 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 // current member is logged in at once. Non-members cannot log in.
 func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	u, state, err := h.checkRedirect(q)
+	id, _ := strconv.ParseInt(q.Get("agentid"), 10, 64)
+	u, state, err := h.checkRedirect(r, q, h.appDomains(id))
 	if err != nil {
 		oauthError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	id, _ := strconv.ParseInt(q.Get("agentid"), 10, 64)
 	switch {
 	case q.Get("login_type") != "CorpApp":
 		oauthError(w, http.StatusBadRequest, "login_type must be CorpApp")
@@ -213,23 +226,24 @@ func (h *Handler) webLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	user := h.oa.currentUser
-	h.mu.Unlock()
+	h.unlock()
 	if user == "" {
 		oauthError(w, http.StatusForbidden, "the current user is not a member of this corp")
 		return
 	}
-	h.redirectWithCode(w, r, u, state, oauthCode{userID: user, scope: "snsapi_base"})
+	h.redirectWithCode(w, r, u, state, oauthCode{agentID: id, userID: user, scope: "snsapi_base"})
 }
 
-// takeCode consumes a code: unknown, used or expired → 40029.
-func (h *Handler) takeCode(code string, mp bool) (*oauthCode, error) {
+// takeCode consumes a code: unknown, used or expired → 40029, as is a code issued for another app
+// (agentID: the caller's app, 0 for the 公众号) or the other platform, which stays unused.
+func (h *Handler) takeCode(code string, mp bool, agentID int64) (*oauthCode, error) {
 	if code == "" {
 		return nil, errf(codeMissingCode, "code missing")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	c := h.oa.codes[code]
-	if c == nil || c.mp != mp {
+	if c == nil || c.mp != mp || c.agentID != 0 && c.agentID != agentID {
 		return nil, errf(codeInvalidOAuthCode, "invalid code")
 	}
 	delete(h.oa.codes, code)
@@ -241,8 +255,8 @@ func (h *Handler) takeCode(code string, mp bool) (*oauthCode, error) {
 
 // getUserInfo serves auth/getuserinfo (获取访问用户身份): a member → userid (+ user_ticket with
 // snsapi_privateinfo); a non-member → openid.
-func (h *Handler) getUserInfo(r *http.Request, _ *caller) (any, error) {
-	c, err := h.takeCode(r.URL.Query().Get("code"), false)
+func (h *Handler) getUserInfo(r *http.Request, cl *caller) (any, error) {
+	c, err := h.takeCode(r.URL.Query().Get("code"), false, cl.app.AgentID)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +275,7 @@ func (h *Handler) getUserInfo(r *http.Request, _ *caller) (any, error) {
 		h.mu.Lock()
 		resp.UserTicket = h.randString(tokenAlphabet, 64)
 		h.oa.userTickets[resp.UserTicket] = &userTicket{userID: c.userID, expires: h.now().Add(userTicketTTL)}
-		h.mu.Unlock()
+		h.unlock()
 	}
 	return resp, nil
 }
@@ -278,7 +292,7 @@ func (h *Handler) getUserDetail(r *http.Request, _ *caller) (any, error) {
 	h.mu.Lock()
 	t := h.oa.userTickets[req.UserTicket]
 	valid := t != nil && h.now().Before(t.expires)
-	h.mu.Unlock()
+	h.unlock()
 	if !valid {
 		return nil, errf(codeInvalidOAuthCode, "invalid user_ticket")
 	}
@@ -303,7 +317,7 @@ func (h *Handler) getUserDetail(r *http.Request, _ *caller) (any, error) {
 func (h *Handler) getUser(r *http.Request, _ *caller) (any, error) {
 	m := h.member(r.URL.Query().Get("userid"))
 	if m == nil {
-		return nil, errf(60111, "userid not found")
+		return nil, errf(codeUserNotFound, "userid not found")
 	}
 	return struct {
 		base
@@ -351,12 +365,12 @@ func (h *Handler) snsAccessToken(r *http.Request, _ *caller) (any, error) {
 	if err := h.checkMPCredentials("client_credential", q.Get("appid"), q.Get("secret")); err != nil {
 		return nil, err
 	}
-	c, err := h.takeCode(q.Get("code"), true)
+	c, err := h.takeCode(q.Get("code"), true, 0)
 	if err != nil {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	return h.issueWebToken(c.openID, c.scope, ""), nil
 }
 
@@ -370,7 +384,7 @@ func (h *Handler) snsRefreshToken(r *http.Request, _ *caller) (any, error) {
 		return nil, errf(codeInvalidCorpID, "invalid appid")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	rt := q.Get("refresh_token")
 	t := h.oa.refresh[rt]
 	if t == nil || !h.now().Before(t.expires) {
@@ -393,7 +407,7 @@ func (h *Handler) snsUserInfo(r *http.Request, _ *caller) (any, error) {
 	if t != nil {
 		expired = !h.now().Before(t.expires)
 	}
-	h.mu.Unlock()
+	h.unlock()
 	switch {
 	case t == nil:
 		return nil, errf(codeInvalidCredential, "invalid credential, access_token is invalid or not latest")

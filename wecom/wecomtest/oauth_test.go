@@ -27,13 +27,23 @@ func authorize(t *testing.T, c *raw, path string, q url.Values) *url.URL {
 	return u
 }
 
+// oauthServer is a fake whose default app trusts shop.example.com and whose 公众号 trusts
+// m.example.com, the redirect targets of these tests.
+func oauthServer(t *testing.T, opts ...wecomtest.Option) *wecomtest.Server {
+	t.Helper()
+	return newServer(t, append([]wecomtest.Option{
+		wecomtest.WithApp(wecomtest.App{AgentID: wecomtest.DefaultAgentID, Secret: wecomtest.DefaultSecret, TrustedDomains: []string{"shop.example.com"}}),
+		wecomtest.WithOfficialAccountDomains("m.example.com"),
+	}, opts...)...)
+}
+
 func wecomAuthQuery(scope, state string) url.Values {
 	return url.Values{"appid": {wecomtest.DefaultCorpID}, "redirect_uri": {"https://shop.example.com/cb?x=1"},
 		"response_type": {"code"}, "scope": {scope}, "state": {state}, "agentid": {strconv.FormatInt(wecomtest.DefaultAgentID, 10)}}
 }
 
 func TestOAuthWeComMember(t *testing.T) {
-	srv := newServer(t)
+	srv := oauthServer(t)
 	c := newRaw(t, srv)
 	tok := c.token()
 	u := authorize(t, c, "/connect/oauth2/authorize", wecomAuthQuery("snsapi_base", "abc123"))
@@ -53,7 +63,7 @@ func TestOAuthWeComMember(t *testing.T) {
 }
 
 func TestOAuthPrivateInfo(t *testing.T) {
-	srv := newServer(t, wecomtest.WithMember(wecomtest.Member{UserID: "lisi", Name: "李四", Mobile: "13900000000", Gender: "2",
+	srv := oauthServer(t, wecomtest.WithMember(wecomtest.Member{UserID: "lisi", Name: "李四", Mobile: "13900000000", Gender: "2",
 		Email: "lisi@example.com", BizMail: "lisi@corp.example", Avatar: "https://example.com/a.png", Address: "广州"}))
 	c := newRaw(t, srv)
 	tok := c.token()
@@ -69,13 +79,13 @@ func TestOAuthPrivateInfo(t *testing.T) {
 }
 
 func TestOAuthUserTicketInvalid(t *testing.T) {
-	srv := newServer(t)
+	srv := oauthServer(t)
 	c := newRaw(t, srv)
 	assert.Equal(t, 40029, c.errcode("POST", "/cgi-bin/auth/getuserdetail", tq(c.token()), map[string]any{"user_ticket": "nope"}))
 }
 
 func TestOAuthNonMemberAndWebLogin(t *testing.T) {
-	srv := newServer(t)
+	srv := oauthServer(t)
 	c := newRaw(t, srv)
 	tok := c.token()
 	require.NoError(t, srv.SetCurrentUser(""))
@@ -98,7 +108,7 @@ func TestOAuthNonMemberAndWebLogin(t *testing.T) {
 
 func TestOAuthCodeExpiry(t *testing.T) {
 	clk := newClock()
-	srv := newServer(t, wecomtest.WithClock(clk.Now))
+	srv := oauthServer(t, wecomtest.WithClock(clk.Now))
 	c := newRaw(t, srv)
 	tok := c.token()
 	u := authorize(t, c, "/connect/oauth2/authorize", wecomAuthQuery("snsapi_base", "s"))
@@ -110,7 +120,7 @@ func TestOAuthCodeExpiry(t *testing.T) {
 }
 
 func TestOAuthPageErrors(t *testing.T) {
-	srv := newServer(t)
+	srv := oauthServer(t)
 	c := newRaw(t, srv)
 	mod := func(k, v string) url.Values {
 		q := wecomAuthQuery("snsapi_base", "s")
@@ -138,13 +148,13 @@ func TestOAuthPageErrors(t *testing.T) {
 		status, _ := c.do("GET", "/connect/oauth2/authorize", tt.q, nil)
 		assert.Equal(t, http.StatusBadRequest, status, tt.name)
 	}
-	lenient := newServer(t, wecomtest.WithLenientState())
+	lenient := oauthServer(t, wecomtest.WithLenientState())
 	status, _ := newRaw(t, lenient).do("GET", "/connect/oauth2/authorize", mod("state", "a-b_c.d"), nil)
 	assert.Equal(t, http.StatusFound, status)
 }
 
 func TestOAuthOfficialAccount(t *testing.T) {
-	srv := newServer(t, wecomtest.WithWeChatUser(wecomtest.WeChatUser{OpenID: "oUser1", Nickname: "小明", UnionID: "uUnion1"}))
+	srv := oauthServer(t, wecomtest.WithWeChatUser(wecomtest.WeChatUser{OpenID: "oUser1", Nickname: "小明", UnionID: "uUnion1"}))
 	c := newRaw(t, srv)
 	q := url.Values{"appid": {wecomtest.DefaultAppID}, "redirect_uri": {"https://m.example.com/cb"}, "response_type": {"code"},
 		"scope": {"snsapi_userinfo"}, "state": {"s"}}

@@ -33,6 +33,11 @@ type App struct {
 	Secret   string
 	Name     string          // shown as creator_name / updater_name of smart-sheet records; default DefaultAppName
 	Callback *CallbackConfig // where SendMessage delivers; may also be set later with SetAppCallback
+
+	// TrustedDomains are the app's 可信域名 (and web-login 授权回调域): the hosts the OAuth pages
+	// redirect to, "shop.example.com" or "shop.example.com:8443" (a redirect_uri with a port needs
+	// the port here). Empty: the fake's own host name, on any port.
+	TrustedDomains []string
 }
 
 // Member is a member of the fake corp (通讯录成员). OAuth approves members; message/send reports unknown
@@ -125,6 +130,9 @@ type config struct {
 	wxUsers      []WeChatUser
 	wxUsersSet   bool
 	mpCallback   *CallbackConfig
+	appDomains   map[int64][]domain // App.TrustedDomains, parsed
+	mpDomains    []domain           // WithOfficialAccountDomains
+	maxBody      int64              // WithMaxRequestBody
 
 	now         func() time.Time
 	tokenTTL    time.Duration
@@ -136,7 +144,6 @@ type config struct {
 	seed        uint64
 	seedSet     bool
 	stateFile   string
-	saveDelay   time.Duration
 	publicURL   string
 	log         *slog.Logger
 	hangLimit   time.Duration
@@ -156,10 +163,11 @@ func defaultConfig() *config {
 		tokenTTL:     7200 * time.Second,
 		tokenGrace:   5 * time.Minute,
 		cbTimeout:    5 * time.Second,
-		saveDelay:    100 * time.Millisecond,
 		log:          slog.New(slog.DiscardHandler),
 		hangLimit:    time.Minute,
 		strictState:  true,
+		appDomains:   map[int64][]domain{},
+		maxBody:      defaultMaxBody,
 	}
 }
 
@@ -189,6 +197,10 @@ func WithApp(a App) Option {
 				return fmt.Errorf("app %d: %w", a.AgentID, err)
 			}
 		}
+		domains, err := parseDomains(a.TrustedDomains)
+		if err != nil {
+			return fmt.Errorf("app %d: %w", a.AgentID, err)
+		}
 		if !c.appsSet {
 			c.apps, c.appsSet = nil, true
 		}
@@ -198,6 +210,39 @@ func WithApp(a App) Option {
 			}
 		}
 		c.apps = append(c.apps, a)
+		c.appDomains[a.AgentID] = domains
+		return nil
+	}
+}
+
+// WithOfficialAccountDomains sets the 公众号's 网页授权域名: the hosts ("m.example.com", or with :port)
+// its OAuth page redirects to. By default the fake's own host name, on any port.
+func WithOfficialAccountDomains(domains ...string) Option {
+	return func(c *config) error {
+		d, err := parseDomains(domains)
+		if err != nil {
+			return err
+		}
+		c.mpDomains = d
+		return nil
+	}
+}
+
+// defaultMaxBody fits the largest upload WeCom accepts (a 20 MB file for media/upload) and a 10 MB
+// image as base64 in image_upload's JSON.
+const defaultMaxBody = 24 << 20
+
+// WithMaxRequestBody caps the body of every request (JSON and uploads) at n bytes; default 24 MiB.
+// A larger body is cut off at n+1 bytes and answered with the endpoint's size errcode (40006 for
+// media, 40009 for images, 40058 or 47001 for JSON) or, on the /test endpoints, HTTP 413. The
+// per-type limits of the platforms (image 10 MB, voice 2 MB, …, uploadimg 2 MB / 1 MB) apply below
+// it. An app that mounts the fake on a port others can reach should lower it.
+func WithMaxRequestBody(n int64) Option {
+	return func(c *config) error {
+		if n < 1<<10 {
+			return errors.New("max request body must be at least 1 KiB")
+		}
+		c.maxBody = n
 		return nil
 	}
 }
@@ -336,8 +381,12 @@ func WithSeed(seed uint64) Option {
 }
 
 // WithStateFile keeps smart sheets, uploaded images and media, QR tickets, followers and recorded
-// messages in a JSON file: loaded at start, written atomically (temporary file + rename) shortly after
-// every change and on Close. Tokens, OAuth codes and call counts are not kept.
+// messages across restarts: a JSON snapshot at path plus an append-only journal next to it
+// (path.journal.N). Every change is appended to the journal before the call is answered, so an
+// acknowledged write survives kill -9 (the data is in the operating system's page cache once the
+// write returns; no fsync per call, so a power cut may still lose the last writes). The journal is
+// folded into the snapshot (temporary file, fsync, rename) when it passes 64 MiB, on Save and on
+// Close. Tokens, OAuth codes and call counts are not kept.
 func WithStateFile(path string) Option {
 	return func(c *config) error {
 		if path == "" {

@@ -22,7 +22,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 		return srv, &sheetFixture{c: c, tok: tok, doc: doc, sheet: sheet}
 	}()
 	ids := f.add(map[string]any{"款号": text("B-001"), "库存": 3}, map[string]any{"款号": text("B-002"), "库存": 1})
-	f.call("add_fields", map[string]any{"fields": []any{map[string]any{"field_title": "颜色", "field_type": "FIELD_TYPE_SINGLE_SELECT"}}})
+	f.call("add_fields", map[string]any{"fields": []any{map[string]any{"field_title": "颜色", "field_type": "FIELD_TYPE_SINGLE_SELECT", "property_single_select": map[string]any{}}}})
 	f.call("update_records", map[string]any{"records": []any{map[string]any{"record_id": ids[1], "values": map[string]any{"颜色": []any{map[string]any{"text": "棕"}}}}}})
 	img := f.c.ok("POST", "/cgi-bin/wedoc/image_upload", tq(f.tok), fixture(t, "wedoc/image_upload/request.json", "DOCID", f.doc))
 	mp := f.c.mpToken()

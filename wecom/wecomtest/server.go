@@ -28,15 +28,20 @@ type Handler struct {
 	cb  callbackState
 	dup map[string]dupEntry // message/send duplicate check
 
+	chg changes  // what the current critical section changed (journal.go)
+	jr  *journal // the state file's journal; nil without WithStateFile
+
 	calls    callCounter
 	faults   faultState
 	saver    *saver
+	broken   atomic.Pointer[error] // the state file could not be written: every call fails
 	closing  chan struct{}
 	closeOne sync.Once
 }
 
 // NewHandler returns a fake service configured by opts. With [WithStateFile] it loads the state file
-// (a corrupt file is an error) and starts a background writer: call Close when done.
+// and its journal (a corrupt file is an error) and starts a background compactor: call Close when
+// done.
 func NewHandler(opts ...Option) (*Handler, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -70,7 +75,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		if err := h.load(cfg.stateFile); err != nil {
 			return nil, fmt.Errorf("wecomtest: %w", err)
 		}
-		h.saver = newSaver(h, cfg.stateFile, cfg.saveDelay)
+		h.saver = newSaver(h)
 	}
 	h.routes()
 	return h, nil
@@ -90,8 +95,9 @@ func seedBytes(seed uint64) [32]byte {
 // ServeHTTP serves the fake API.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
-// Close releases requests held by an applied-but-timed-out fault and writes the state file one last
-// time. It is idempotent. The returned error is the last save error, if any.
+// Close releases requests held by an applied-but-timed-out fault and, with a state file, writes a
+// snapshot and closes the journal. Calling it again writes another snapshot. The error is the
+// snapshot's, or the failure that stopped the state file from being written.
 func (h *Handler) Close() error {
 	h.closeOne.Do(func() { close(h.closing) })
 	if h.saver != nil {
@@ -186,6 +192,7 @@ func (h *Handler) routes() {
 		h.api("POST /cgi-bin/wedoc/"+name, famWeCom, fn)
 	}
 	h.page("GET /wecomtest/doc/{docid}", h.docPage)
+	h.memberRoutes()
 	h.page("GET /wecomtest/files/{id}", h.serveFile)
 	// 公众号 QR codes (§6).
 	h.api("POST /cgi-bin/qrcode/create", famMP, h.qrCreate)

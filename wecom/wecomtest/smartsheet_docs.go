@@ -20,8 +20,9 @@ const (
 	docTypeSmartsheet = 10
 )
 
-// Defaults of a new smart sheet: one sub-sheet with one text column and one grid view. Third-party
-// reports say a real new smart sheet has a default text column; its title is UNCONFIRMED.
+// Defaults of a new smart-sheet document (create_doc): one sub-sheet with one text column and one grid
+// view, as a document created in the WeCom client has. The column's title is the fake's choice.
+// add_sheet, by contrast, makes a sub-sheet without fields and views (添加子表).
 const (
 	defaultSheetTitle = "智能表"
 	defaultFieldTitle = "智能表列"
@@ -90,14 +91,13 @@ func (h *Handler) touch(d *ssDoc, s *ssSheet) {
 	if s != nil {
 		s.Ver++
 	}
-	h.dirty()
+	h.markDoc(d.DocID)
 }
 
-// newSheet builds a sub-sheet with the default column and view. h.mu must be held.
+// newSheet builds an empty sub-sheet: no fields, no views, no records. h.mu must be held.
 func (h *Handler) newSheet(d *ssDoc, title string) *ssSheet {
-	s := &ssSheet{ID: h.uniqueID("", 6, func(id string) bool { return d.sheetByID(id) != nil }), Title: title}
-	s.Fields = []*ssField{{ID: h.fieldID(s), Title: defaultFieldTitle, Type: "FIELD_TYPE_TEXT"}}
-	s.Views = []*ssView{{ID: h.viewID(s), Title: defaultViewTitle, Type: "VIEW_TYPE_GRID"}}
+	s := &ssSheet{ID: h.uniqueID("", 6, func(id string) bool { return d.sheetByID(id) != nil }), Title: title,
+		Fields: []*ssField{}, Views: []*ssView{}}
 	s.reindex()
 	return s
 }
@@ -162,7 +162,7 @@ func (h *Handler) createDoc(r *http.Request, c *caller) (any, error) {
 		}
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now().Unix()
 	d := &ssDoc{
 		DocID: h.uniqueID("dc", 40, func(id string) bool { return h.st.Docs[id] != nil }),
@@ -173,10 +173,13 @@ func (h *Handler) createDoc(r *http.Request, c *caller) (any, error) {
 		d.Members[u] = 7
 	}
 	if d.DocType == docTypeSmartsheet {
-		d.Sheets = []*ssSheet{h.newSheet(d, defaultSheetTitle)}
+		s := h.newSheet(d, defaultSheetTitle)
+		s.Fields = []*ssField{{ID: h.fieldID(s), Title: defaultFieldTitle, Type: "FIELD_TYPE_TEXT"}}
+		s.Views = []*ssView{{ID: h.viewID(s), Title: defaultViewTitle, Type: "VIEW_TYPE_GRID"}}
+		d.Sheets = []*ssSheet{s}
 	}
 	h.st.Docs[d.DocID] = d
-	h.dirty()
+	h.markDoc(d.DocID)
 	return createDocResp{base: ok, URL: h.baseURL(r) + "/wecomtest/doc/" + d.DocID, DocID: d.DocID}, nil
 }
 
@@ -193,7 +196,7 @@ func (h *Handler) renameDoc(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("new_name must be 1…255 characters")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -210,12 +213,12 @@ func (h *Handler) delDoc(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
 	delete(h.st.Docs, req.DocID)
-	h.dirty()
+	h.markDoc(req.DocID)
 	return ok, nil
 }
 
@@ -234,7 +237,7 @@ func (h *Handler) getDocBaseInfo(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -252,7 +255,7 @@ func (h *Handler) docShare(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
@@ -283,7 +286,7 @@ func (h *Handler) modDocMember(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("at most 100 members per list")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.doc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -331,14 +334,14 @@ func (h *Handler) imageUpload(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("base64_content is not valid base64")
 	}
 	if len(data) > maxImage {
-		return nil, errf(40009, "invalid image size: %d bytes > %d", len(data), maxImage)
+		return nil, errf(codeInvalidImageSize, "invalid image size: %d bytes > %d", len(data), maxImage)
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, invalid("base64_content is not a GIF, JPEG or PNG image")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	if _, err := h.doc(c, req.DocID); err != nil {
 		return nil, err
 	}
@@ -357,7 +360,7 @@ func (h *Handler) storeImage(data []byte, contentType, name string) *file {
 	f := &file{ID: h.uniqueID("img", 24, func(id string) bool { return h.st.Files[id] != nil }),
 		Kind: "image", Name: name, ContentType: contentType, Data: data, Created: h.now()}
 	h.st.Files[f.ID] = f
-	h.dirty()
+	h.markFile(f.ID)
 	return f
 }
 
@@ -384,7 +387,7 @@ func (h *Handler) getSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.smartDoc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -410,7 +413,10 @@ type sheetProps struct {
 	Index   *int   `json:"index,omitempty"`
 }
 
-// addSheet serves smartsheet/add_sheet (添加子表). The new sub-sheet gets the default column and view.
+// addSheet serves smartsheet/add_sheet (添加子表). As documented, the new sub-sheet has no views, records
+// or fields ("该智能表不存在视图、记录和字段"): the caller adds them.
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/99896
 func (h *Handler) addSheet(r *http.Request, c *caller) (any, error) {
 	var req struct {
 		DocID string     `json:"docid"`
@@ -420,7 +426,7 @@ func (h *Handler) addSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, err := h.smartDoc(c, req.DocID)
 	if err != nil {
 		return nil, err
@@ -457,7 +463,7 @@ func (h *Handler) updateSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.Props.SheetID)
 	if err != nil {
 		return nil, err
@@ -483,7 +489,7 @@ func (h *Handler) deleteSheet(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err

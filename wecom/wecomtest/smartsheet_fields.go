@@ -13,27 +13,6 @@ const (
 	maxPage   = 1000   // get_records / get_fields / get_views limit
 )
 
-// ssSheet is a smart-sheet sub-sheet (子表). Cell values are kept by field id, so renaming a field
-// touches no record.
-type ssSheet struct {
-	ID      string      `json:"sheet_id"`
-	Title   string      `json:"title"`
-	Fields  []*ssField  `json:"fields"`
-	Views   []*ssView   `json:"views"`
-	Records []*ssRecord `json:"records"`
-	Ver     int64       `json:"ver"`    // data version, +1 on every write
-	Serial  int64       `json:"serial"` // records ever created (AUTONUMBER)
-
-	byID map[string]*ssRecord
-}
-
-func (s *ssSheet) reindex() {
-	s.byID = make(map[string]*ssRecord, len(s.Records))
-	for _, r := range s.Records {
-		s.byID[r.ID] = r
-	}
-}
-
 func (s *ssSheet) fieldByID(id string) *ssField {
 	for _, f := range s.Fields {
 		if f.ID == id {
@@ -75,6 +54,7 @@ type ssOption struct {
 // fieldKind describes a field type: its property key and whether cells can be written.
 type fieldKind struct {
 	prop      string
+	required  bool // add_fields must carry the property object (添加字段's AddField table marks it required)
 	readOnly  bool // computed cells: writing them is an error
 	noCreate  bool // cannot be created with add_fields
 	selection bool // has options
@@ -82,28 +62,28 @@ type fieldKind struct {
 
 var fieldKinds = map[string]fieldKind{
 	"FIELD_TYPE_TEXT":          {},
-	"FIELD_TYPE_NUMBER":        {prop: "property_number"},
+	"FIELD_TYPE_NUMBER":        {prop: "property_number", required: true},
 	"FIELD_TYPE_CHECKBOX":      {prop: "property_checkbox"},
-	"FIELD_TYPE_DATE_TIME":     {prop: "property_date_time"},
+	"FIELD_TYPE_DATE_TIME":     {prop: "property_date_time", required: true},
 	"FIELD_TYPE_IMAGE":         {},
 	"FIELD_TYPE_ATTACHMENT":    {prop: "property_attachment"},
 	"FIELD_TYPE_USER":          {prop: "property_user"},
-	"FIELD_TYPE_URL":           {prop: "property_url"},
-	"FIELD_TYPE_SELECT":        {prop: "property_select", selection: true},
-	"FIELD_TYPE_SINGLE_SELECT": {prop: "property_single_select", selection: true},
+	"FIELD_TYPE_URL":           {prop: "property_url", required: true},
+	"FIELD_TYPE_SELECT":        {prop: "property_select", required: true, selection: true},
+	"FIELD_TYPE_SINGLE_SELECT": {prop: "property_single_select", required: true, selection: true},
 	"FIELD_TYPE_CREATED_USER":  {readOnly: true},
 	"FIELD_TYPE_MODIFIED_USER": {readOnly: true},
-	"FIELD_TYPE_CREATED_TIME":  {prop: "property_created_time", readOnly: true},
-	"FIELD_TYPE_MODIFIED_TIME": {prop: "property_modified_time", readOnly: true},
-	"FIELD_TYPE_PROGRESS":      {prop: "property_progress"},
+	"FIELD_TYPE_CREATED_TIME":  {prop: "property_created_time", required: true, readOnly: true},
+	"FIELD_TYPE_MODIFIED_TIME": {prop: "property_modified_time", required: true, readOnly: true},
+	"FIELD_TYPE_PROGRESS":      {prop: "property_progress", required: true},
 	"FIELD_TYPE_PHONE_NUMBER":  {},
 	"FIELD_TYPE_EMAIL":         {},
-	"FIELD_TYPE_REFERENCE":     {prop: "property_reference"},
-	"FIELD_TYPE_LOCATION":      {prop: "property_location"},
+	"FIELD_TYPE_REFERENCE":     {prop: "property_reference", required: true},
+	"FIELD_TYPE_LOCATION":      {prop: "property_location", required: true},
 	"FIELD_TYPE_FORMULA":       {readOnly: true, noCreate: true},
-	"FIELD_TYPE_CURRENCY":      {prop: "property_currency"},
+	"FIELD_TYPE_CURRENCY":      {prop: "property_currency", required: true},
 	"FIELD_TYPE_WWGROUP":       {prop: "property_ww_group"},
-	"FIELD_TYPE_AUTONUMBER":    {prop: "property_auto_number", readOnly: true},
+	"FIELD_TYPE_AUTONUMBER":    {prop: "property_auto_number", required: true, readOnly: true},
 	"FIELD_TYPE_PERCENTAGE":    {prop: "property_percentage"},
 	"FIELD_TYPE_BARCODE":       {prop: "property_barcode"},
 }
@@ -135,6 +115,9 @@ type fieldInput struct {
 	propKey         string
 	prop            json.RawMessage
 }
+
+// hasProp reports whether a property object was sent (null counts as absent).
+func (in *fieldInput) hasProp() bool { return len(in.prop) > 0 && string(in.prop) != "null" }
 
 func parseFieldInput(raw map[string]json.RawMessage) (*fieldInput, error) {
 	in := &fieldInput{}
@@ -178,8 +161,12 @@ type fieldsResp struct {
 	Fields []map[string]any `json:"fields"`
 }
 
-// addFields serves smartsheet/add_fields (添加字段): at most 150 fields per sheet, unique titles,
+// addFields serves smartsheet/add_fields (添加字段): at most 150 fields per sheet, unique titles, the
+// property object present where the field-type table requires it (NUMBER, DATE_TIME, URL, SELECT,
+// SINGLE_SELECT, CREATED_TIME, MODIFIED_TIME, PROGRESS, REFERENCE, LOCATION, AUTONUMBER, CURRENCY),
 // properties validated and echoed back. All or nothing.
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/99904
 func (h *Handler) addFields(r *http.Request, c *caller) (any, error) {
 	var req fieldsReq
 	if err := decodeJSON(r, &req, false); err != nil {
@@ -189,7 +176,7 @@ func (h *Handler) addFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("fields is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -203,8 +190,14 @@ func (h *Handler) addFields(r *http.Request, c *caller) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if fieldKinds[in.Type].noCreate {
+		k := fieldKinds[in.Type]
+		switch {
+		case k.noCreate:
 			return nil, invalid("%s cannot be created", in.Type)
+		case k.required && !in.hasProp():
+			// WeCom's code for a missing required property is not documented; the fake answers
+			// 40058 (不合法的参数) like for every other invalid add_fields argument.
+			return nil, invalid("field %q: %s is required for %s", in.Title, k.prop, in.Type)
 		}
 		if in.Title == "" {
 			return nil, invalid("field_title missing")
@@ -297,7 +290,7 @@ func (h *Handler) getFields(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	_, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -352,8 +345,11 @@ func page(offset, limit, n int) (lo, hi int, err error) {
 	return lo, min(lo+limit, n), nil
 }
 
-// updateFields serves smartsheet/update_fields (更新字段): the type cannot change, and setting a
-// title to its current value is rejected, as documented. All or nothing.
+// updateFields serves smartsheet/update_fields (更新字段): the type cannot change, a field needs a new
+// title or a property object, and setting a title to its current value is rejected, as documented.
+// All or nothing.
+//
+// WeCom API: https://developer.work.weixin.qq.com/document/path/99906
 func (h *Handler) updateFields(r *http.Request, c *caller) (any, error) {
 	var req fieldsReq
 	if err := decodeJSON(r, &req, false); err != nil {
@@ -363,7 +359,7 @@ func (h *Handler) updateFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("fields is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -385,6 +381,8 @@ func (h *Handler) updateFields(r *http.Request, c *caller) (any, error) {
 			return nil, invalid("invalid field_id %q", in.ID)
 		case in.Type != f.Type:
 			return nil, invalid("field %s: field_type cannot change from %s", f.ID, f.Type)
+		case !in.hasTitle && !in.hasProp():
+			return nil, invalid("field %s: field_title or %s is required (更新时field_title和property至少需要传一个)", f.ID, fieldKinds[f.Type].prop)
 		case in.hasTitle && in.Title == f.Title:
 			return nil, invalid("field %s: field_title is unchanged", f.ID)
 		case in.hasTitle && in.Title == "":
@@ -428,7 +426,7 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("field_ids is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -438,11 +436,7 @@ func (h *Handler) deleteFields(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	s.Fields = slices.DeleteFunc(s.Fields, func(f *ssField) bool { return gone[f.ID] })
-	for _, rec := range s.Records {
-		for id := range gone {
-			delete(rec.Values, id)
-		}
-	}
+	s.dropFields(gone) // the journal replays this from the field list: no record lines
 	h.touch(d, s)
 	return ok, nil
 }

@@ -1,6 +1,7 @@
 package wecomtest
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,14 +59,55 @@ var (
 
 type predicate func(*ssRecord) bool
 
+// viewProperty is the part of a view's property (update_view) that decides which records it shows
+// and in which order.
+type viewProperty struct {
+	Filter *filterSpec `json:"filter_spec"`
+	Sort   *struct {
+		SortInfos []struct {
+			FieldID string `json:"field_id"`
+			Desc    bool   `json:"desc"`
+		} `json:"sort_infos"`
+	} `json:"sort_spec"`
+}
+
+// viewQuery returns a view's filter (nil: none) and sort. Conditions and sort keys on fields deleted
+// since the view was set are dropped, as the WeCom client drops them.
+func viewQuery(s *ssSheet, v *ssView, now time.Time) (predicate, []sortSpec, error) {
+	var p viewProperty
+	if len(v.Property) == 0 || json.Unmarshal(v.Property, &p) != nil {
+		return nil, nil, nil
+	}
+	var match predicate
+	if p.Filter != nil {
+		spec := *p.Filter
+		spec.Conditions = slices.DeleteFunc(slices.Clone(spec.Conditions), func(c filterCond) bool { return s.fieldByID(c.FieldID) == nil })
+		var err error
+		if match, err = compileFilter(s, &spec, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	var sorts []sortSpec
+	if p.Sort != nil {
+		for _, si := range p.Sort.SortInfos {
+			if f := s.fieldByID(si.FieldID); f != nil {
+				sorts = append(sorts, sortSpec{FieldTitle: f.Title, Desc: si.Desc})
+			}
+		}
+	}
+	return match, sorts, nil
+}
+
 // compileFilter checks a FilterSpec against the sheet and returns its predicate. Conditions name
 // columns by field_id and must carry the column's field_type and the value holder its type uses.
 func compileFilter(s *ssSheet, spec *filterSpec, now time.Time) (predicate, error) {
 	var and bool
 	switch spec.Conjunction {
-	case "", "CONJUNCTION_AND":
+	case "CONJUNCTION_AND":
 		and = true
 	case "CONJUNCTION_OR":
+	case "":
+		return nil, invalid("filter_spec: conjunction is required: CONJUNCTION_AND or CONJUNCTION_OR")
 	default:
 		return nil, invalid("filter_spec: invalid conjunction %q", spec.Conjunction)
 	}

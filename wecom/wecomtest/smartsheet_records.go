@@ -9,13 +9,16 @@ import (
 
 const maxWriteBatch = 1000 // records per add/update/delete call: undocumented upstream (≤500 advised)
 
-// ssRecord is a row. Times are Unix milliseconds; Values are keyed by field id.
+// ssRecord is a row. Times are Unix milliseconds; Values are keyed by field id. A record is never
+// modified once stored: writes store a new one (see ssSheet).
 type ssRecord struct {
 	ID         string         `json:"record_id"`
 	CreateTime int64          `json:"create_time"`
 	UpdateTime int64          `json:"update_time"`
 	Creator    string         `json:"creator_name"`
 	Updater    string         `json:"updater_name"`
+	CreatorID  string         `json:"creator_userid,omitempty"` // a member who added the row in the client
+	UpdaterID  string         `json:"updater_userid,omitempty"` // a member who last edited it
 	Serial     int64          `json:"serial"`
 	Values     map[string]any `json:"values"`
 }
@@ -81,38 +84,6 @@ type recordsResp struct {
 	Records []recordOut `json:"records"`
 }
 
-// normalize validates one record's values into field-id keys. Keys with empty values map to nil.
-func (tx *writeTx) normalize(k keyer, vals map[string]any) (map[string]any, error) {
-	out := make(map[string]any, len(vals))
-	for key, v := range vals {
-		f := k.field(key)
-		if f == nil {
-			return nil, invalid("unknown field %q", key)
-		}
-		nv, empty, err := tx.cell(f, v)
-		if err != nil {
-			return nil, err
-		}
-		if empty {
-			nv = nil
-		}
-		out[f.ID] = nv
-	}
-	return out, nil
-}
-
-// written renders the cells a write call set, keyed like the request.
-func written(k keyer, rec *ssRecord, ids map[string]any) map[string]any {
-	out := make(map[string]any, len(ids))
-	for id := range ids {
-		f := k.s.fieldByID(id)
-		if v, has := outValue(f, rec); has {
-			out[k.key(f)] = v
-		}
-	}
-	return out
-}
-
 // decodeRecords decodes a records write and checks its batch size.
 func decodeRecords(r *http.Request) (*recordsReq, error) {
 	var req recordsReq
@@ -138,7 +109,7 @@ func (h *Handler) writeTarget(c *caller, req *recordsReq, needIDs bool) (*ssDoc,
 	}
 	if needIDs {
 		for _, in := range req.Records {
-			if s.byID[in.RecordID] == nil {
+			if s.rec(in.RecordID) == nil {
 				return nil, nil, keyer{}, invalid("invalid record_id %q", in.RecordID)
 			}
 		}
@@ -153,39 +124,23 @@ func (h *Handler) addRecords(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, k, err := h.writeTarget(c, req, false)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Records)+len(req.Records) > maxRows {
-		return nil, invalid("too many rows: a sheet has at most %d", maxRows)
-	}
-	tx := &writeTx{h: h}
 	vals := make([]map[string]any, len(req.Records))
 	for i, in := range req.Records {
-		if vals[i], err = tx.normalize(k, in.Values); err != nil {
-			return nil, err
-		}
+		vals[i] = in.Values
 	}
-	tx.commit()
-	now := h.now().UnixMilli()
-	resp := recordsResp{base: ok, Records: make([]recordOut, len(vals))}
-	for i, v := range vals {
-		s.Serial++
-		rec := &ssRecord{ID: h.uniqueID("r", 5, func(id string) bool { return s.byID[id] != nil }),
-			CreateTime: now, UpdateTime: now, Creator: c.app.Name, Updater: c.app.Name, Serial: s.Serial,
-			Values: make(map[string]any, len(v))}
-		for id, x := range v {
-			if x != nil {
-				rec.Values[id] = x
-			}
-		}
-		s.Records = append(s.Records, rec)
-		s.byID[rec.ID] = rec
-		resp.Records[i] = recordOut{RecordID: rec.ID, Values: written(k, rec, v)}
+	recs, norm, err := h.insertRecords(d, s, k, vals, appActor(c))
+	if err != nil {
+		return nil, err
 	}
-	h.touch(d, s)
+	resp := recordsResp{base: ok, Records: make([]recordOut, len(recs))}
+	for i, rec := range recs {
+		resp.Records[i] = recordOut{RecordID: rec.ID, Values: written(k, rec, norm[i])}
+	}
 	return resp, nil
 }
 
@@ -197,38 +152,24 @@ func (h *Handler) updateRecords(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, k, err := h.writeTarget(c, req, true)
 	if err != nil {
 		return nil, err
 	}
-	tx := &writeTx{h: h}
+	ids := make([]string, len(req.Records))
 	vals := make([]map[string]any, len(req.Records))
 	for i, in := range req.Records {
-		if vals[i], err = tx.normalize(k, in.Values); err != nil {
-			return nil, err
-		}
+		ids[i], vals[i] = in.RecordID, in.Values
 	}
-	tx.commit()
-	now := h.now().UnixMilli()
-	resp := recordsResp{base: ok, Records: make([]recordOut, len(vals))}
-	for i, v := range vals {
-		rec := s.byID[req.Records[i].RecordID]
-		values := make(map[string]any, len(rec.Values)+len(v)) // copy: responses in flight may share maps
-		for id, x := range rec.Values {
-			values[id] = x
-		}
-		for id, x := range v {
-			if x == nil {
-				delete(values, id)
-			} else {
-				values[id] = x
-			}
-		}
-		rec.Values, rec.UpdateTime, rec.Updater = values, now, c.app.Name
-		resp.Records[i] = recordOut{RecordID: rec.ID, Values: written(k, rec, v)}
+	recs, norm, err := h.changeRecords(d, s, k, ids, vals, appActor(c))
+	if err != nil {
+		return nil, err
 	}
-	h.touch(d, s)
+	resp := recordsResp{base: ok, Records: make([]recordOut, len(recs))}
+	for i, rec := range recs {
+		resp.Records[i] = recordOut{RecordID: rec.ID, Values: written(k, rec, norm[i])}
+	}
 	return resp, nil
 }
 
@@ -246,23 +187,14 @@ func (h *Handler) deleteRecords(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("record_ids must hold 1…%d ids", maxWriteBatch)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
 	}
-	gone := make(map[string]bool, len(req.RecordIDs))
-	for _, id := range req.RecordIDs {
-		if s.byID[id] == nil {
-			return nil, invalid("invalid record_id %q", id)
-		}
-		gone[id] = true
+	if err := h.removeRecords(d, s, req.RecordIDs); err != nil {
+		return nil, err
 	}
-	s.Records = slices.DeleteFunc(s.Records, func(rec *ssRecord) bool { return gone[rec.ID] })
-	for id := range gone {
-		delete(s.byID, id)
-	}
-	h.touch(d, s)
 	return ok, nil
 }
 
@@ -288,7 +220,9 @@ type getRecordsReq struct {
 
 // getRecords serves smartsheet/get_records (查询记录): record_ids (unknown ids are skipped), field
 // selection (field_titles with title keys, field_ids with id keys), sort or filter_spec (not both),
-// offset/limit paging. A view's own filter is not applied; ver is answered, not checked.
+// offset/limit paging. With view_id only the view's records are answered, in the view's order: its
+// filter_spec applies (and the request's on top of it) and its sort_spec orders them unless the
+// request has a sort. ver is answered, not checked.
 func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 	var req getRecordsReq
 	if err := decodeJSON(r, &req, false); err != nil {
@@ -298,7 +232,7 @@ func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("filter_spec cannot be combined with sort")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	_, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -307,8 +241,16 @@ func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if req.ViewID != "" && s.viewByID(req.ViewID) == nil {
-		return nil, invalid("invalid view_id %s", req.ViewID)
+	var viewMatch predicate
+	var viewSort []sortSpec
+	if req.ViewID != "" {
+		v := s.viewByID(req.ViewID)
+		if v == nil {
+			return nil, invalid("invalid view_id %s", req.ViewID)
+		}
+		if viewMatch, viewSort, err = viewQuery(s, v, h.now()); err != nil {
+			return nil, err
+		}
 	}
 	sel := req.FieldTitles
 	if k.byID {
@@ -322,20 +264,30 @@ func (h *Handler) getRecords(r *http.Request, c *caller) (any, error) {
 	if len(req.RecordIDs) > 0 {
 		recs = make([]*ssRecord, 0, len(req.RecordIDs))
 		for _, id := range req.RecordIDs {
-			if rec := s.byID[id]; rec != nil {
+			if rec := s.rec(id); rec != nil {
 				recs = append(recs, rec)
 			}
 		}
 	}
+	filters := []predicate{viewMatch}
 	if req.Filter != nil {
 		match, err := compileFilter(s, req.Filter, h.now())
 		if err != nil {
 			return nil, err
 		}
-		recs = slices.DeleteFunc(slices.Clone(recs), func(rec *ssRecord) bool { return !match(rec) })
+		filters = append(filters, match)
 	}
-	if len(req.Sort) > 0 {
-		if recs, err = sortRecords(s, recs, req.Sort); err != nil {
+	for _, match := range filters {
+		if match != nil {
+			recs = slices.DeleteFunc(slices.Clone(recs), func(rec *ssRecord) bool { return !match(rec) })
+		}
+	}
+	sorts := req.Sort
+	if len(sorts) == 0 {
+		sorts = viewSort
+	}
+	if len(sorts) > 0 {
+		if recs, err = sortRecords(s, recs, sorts); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package wecomtest_test
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"testing"
@@ -29,16 +30,16 @@ func newSheet(t *testing.T, opts ...wecomtest.Option) (*wecomtest.Server, *sheet
 	m := c.ok("POST", "/cgi-bin/wedoc/smartsheet/add_fields", tq(tok), map[string]any{"docid": doc, "sheet_id": sheet,
 		"fields": []any{
 			map[string]any{"field_title": "在售", "field_type": "FIELD_TYPE_CHECKBOX"},
-			map[string]any{"field_title": "日期", "field_type": "FIELD_TYPE_DATE_TIME"},
+			map[string]any{"field_title": "日期", "field_type": "FIELD_TYPE_DATE_TIME", "property_date_time": map[string]any{"format": "yyyy-mm-dd"}},
 			map[string]any{"field_title": "负责人", "field_type": "FIELD_TYPE_USER"},
 			map[string]any{"field_title": "颜色", "field_type": "FIELD_TYPE_SELECT", "property_select": map[string]any{
 				"options": []any{map[string]any{"text": "红", "style": 1}, map[string]any{"text": "蓝", "style": 2}}}},
-			map[string]any{"field_title": "状态", "field_type": "FIELD_TYPE_SINGLE_SELECT"},
-			map[string]any{"field_title": "创建时间", "field_type": "FIELD_TYPE_CREATED_TIME"},
-			map[string]any{"field_title": "编号", "field_type": "FIELD_TYPE_AUTONUMBER"},
-			map[string]any{"field_title": "链接", "field_type": "FIELD_TYPE_URL"},
+			map[string]any{"field_title": "状态", "field_type": "FIELD_TYPE_SINGLE_SELECT", "property_single_select": map[string]any{}},
+			map[string]any{"field_title": "创建时间", "field_type": "FIELD_TYPE_CREATED_TIME", "property_created_time": map[string]any{"format": "yyyy-mm-dd"}},
+			map[string]any{"field_title": "编号", "field_type": "FIELD_TYPE_AUTONUMBER", "property_auto_number": map[string]any{"type": "NUMBER_TYPE_INCR"}},
+			map[string]any{"field_title": "链接", "field_type": "FIELD_TYPE_URL", "property_url": map[string]any{"type": "LINK_TYPE_PURE_TEXT"}},
 			map[string]any{"field_title": "电话", "field_type": "FIELD_TYPE_PHONE_NUMBER"},
-			map[string]any{"field_title": "位置", "field_type": "FIELD_TYPE_LOCATION"},
+			map[string]any{"field_title": "位置", "field_type": "FIELD_TYPE_LOCATION", "property_location": map[string]any{"input_type": "LOCATION_INPUT_TYPE_MANUAL"}},
 			map[string]any{"field_title": "图片", "field_type": "FIELD_TYPE_IMAGE"},
 		}})
 	_ = m
@@ -370,7 +371,8 @@ func TestFilter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := f.get(map[string]any{"filter_spec": map[string]any{"conjunction": tt.conj, "conditions": tt.conds}})
+			conj := cmp.Or(tt.conj, "CONJUNCTION_AND")
+			m := f.get(map[string]any{"filter_spec": map[string]any{"conjunction": conj, "conditions": tt.conds}})
 			assert.Equal(t, tt.want, recordIDs(m))
 			assert.EqualValues(t, len(tt.want), m["total"])
 		})
@@ -388,7 +390,14 @@ func TestFilter(t *testing.T) {
 		{"bad date type", map[string]any{"conditions": []any{cond("日期", D, "IS", "date_time_value", date("NEVER"))}}},
 		{"detail date without value", map[string]any{"conditions": []any{cond("日期", D, "IS", "date_time_value", date("DETAIL_DATE"))}}},
 	}
+	bad = append(bad, struct {
+		name string
+		spec map[string]any
+	}{"no conjunction", map[string]any{"conditions": []any{}}})
 	for _, tt := range bad {
+		if tt.name != "no conjunction" && tt.spec["conjunction"] == nil {
+			tt.spec["conjunction"] = "CONJUNCTION_AND" // so that the case fails for its own reason
+		}
 		m := f.call("get_records", map[string]any{"filter_spec": tt.spec})
 		assert.EqualValues(t, 40058, m["errcode"], tt.name)
 	}
@@ -451,7 +460,7 @@ func BenchmarkTenThousandRecords(b *testing.B) {
 		f := &sheetFixture{c: c, tok: tok, doc: doc, sheet: sheet}
 		c.ok("POST", "/cgi-bin/wedoc/smartsheet/add_fields", tq(tok), map[string]any{"docid": doc, "sheet_id": sheet,
 			"fields": []any{map[string]any{"field_title": "在售", "field_type": "FIELD_TYPE_CHECKBOX"},
-				map[string]any{"field_title": "日期", "field_type": "FIELD_TYPE_DATE_TIME"}}})
+				map[string]any{"field_title": "日期", "field_type": "FIELD_TYPE_DATE_TIME", "property_date_time": map[string]any{}}}})
 		b.StartTimer()
 		roundTrip(b, f)
 		b.StopTimer()

@@ -82,6 +82,8 @@ func TestSmartsheetFixtures(t *testing.T) {
 	m = step(sm("add_records"))
 	ids["re9IqD"] = m["records"].([]any)[0].(map[string]any)["record_id"].(string)
 	m = step(sm("get_records"))
+	assert.Empty(t, m["records"], "the view's filter (款号 contains 123, set by update_view) applies")
+	m = c.ok("POST", "/cgi-bin/wedoc/smartsheet/get_records", tq(tok), map[string]any{"docid": ids["DOCID"], "sheet_id": ids["123Abc"]})
 	rec := m["records"].([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"款号": text("文本内容"), "在库数量": 3.0}, rec["values"])
 	assert.Equal(t, wecomtest.DefaultAppName, rec["creator_name"])
@@ -278,7 +280,8 @@ func TestViews(t *testing.T) {
 	assert.Equal(t, 40058, add(map[string]any{"view_title": "甘特", "view_type": "VIEW_TYPE_GANTT",
 		"property_gantt": map[string]any{"start_date_field_id": textField, "end_date_field_id": textField}}), "not date fields")
 	m := c.ok("POST", "/cgi-bin/wedoc/smartsheet/add_fields", tq(tok), map[string]any{"docid": doc, "sheet_id": sheet,
-		"fields": []any{map[string]any{"field_title": "开始", "field_type": "FIELD_TYPE_DATE_TIME"}, map[string]any{"field_title": "结束", "field_type": "FIELD_TYPE_DATE_TIME"}}})
+		"fields": []any{map[string]any{"field_title": "开始", "field_type": "FIELD_TYPE_DATE_TIME", "property_date_time": map[string]any{}},
+			map[string]any{"field_title": "结束", "field_type": "FIELD_TYPE_DATE_TIME", "property_date_time": map[string]any{}}}})
 	start := m["fields"].([]any)[0].(map[string]any)["field_id"]
 	end := m["fields"].([]any)[1].(map[string]any)["field_id"]
 	assert.Zero(t, add(map[string]any{"view_title": "甘特", "view_type": "VIEW_TYPE_GANTT",
@@ -306,7 +309,7 @@ func TestDocPage(t *testing.T) {
 	status, body := c.do("GET", "/wecomtest/doc/"+doc, nil, nil)
 	assert.Equal(t, 200, status)
 	assert.Contains(t, string(body), "&lt;b&gt;B-001&lt;/b&gt;", "cells are escaped")
-	assert.Contains(t, string(body), "<td>7</td>")
+	assert.Contains(t, string(body), `data-kind="number" data-raw="7">7</td>`)
 	status, _ = c.do("GET", "/wecomtest/doc/nope", nil, nil)
 	assert.Equal(t, 404, status)
 }

@@ -17,8 +17,9 @@ import (
 //   - USER: []any of {"user_id"} maps; IMAGE, ATTACHMENT, LOCATION, WWGROUP: []any of maps
 //   - REFERENCE: []any of record ids
 //
-// CREATED/MODIFIED TIME and AUTONUMBER are computed on output; CREATED/MODIFIED USER cells are absent
-// because API writes are made by an app, not a member (their creator_name is the app's name).
+// CREATED/MODIFIED TIME and AUTONUMBER are computed on output. CREATED/MODIFIED USER cells name the
+// member who added or last edited the row in the client (AddRecordsAsMember, EditRecordsAsMember);
+// they are empty after API writes, which an app makes (creator_name is then the app's name).
 
 // writeTx validates cells of one write call. Options created by select cells are kept pending until the
 // whole call is valid, so a rejected call changes nothing.
@@ -206,6 +207,12 @@ func outValue(f *ssField, rec *ssRecord) (any, bool) {
 		return strconv.FormatInt(rec.UpdateTime, 10), true
 	case "FIELD_TYPE_AUTONUMBER":
 		return []any{map[string]any{"seq": strconv.FormatInt(rec.Serial, 10), "text": autoNumberText(f, rec)}}, true
+	case "FIELD_TYPE_CREATED_USER", "FIELD_TYPE_MODIFIED_USER":
+		id := rec.CreatorID
+		if f.Type == "FIELD_TYPE_MODIFIED_USER" {
+			id = rec.UpdaterID
+		}
+		return []any{map[string]any{"user_id": id}}, id != ""
 	}
 	v, has := rec.Values[f.ID]
 	if !has {

@@ -77,7 +77,7 @@ func (h *Handler) addView(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("view_title missing")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -126,7 +126,7 @@ func (h *Handler) getViews(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	_, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -160,7 +160,8 @@ func (h *Handler) getViews(r *http.Request, c *caller) (any, error) {
 }
 
 // updateView serves smartsheet/update_view (更新视图): a new title and/or property; a filter_spec inside
-// the property is checked like get_records' one.
+// the property is checked like get_records' one, and sort_spec must name existing fields. get_records
+// with the view's id applies both.
 func (h *Handler) updateView(r *http.Request, c *caller) (any, error) {
 	var req struct {
 		DocID    string          `json:"docid"`
@@ -173,7 +174,7 @@ func (h *Handler) updateView(r *http.Request, c *caller) (any, error) {
 		return nil, err
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err
@@ -186,15 +187,20 @@ func (h *Handler) updateView(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("invalid or duplicate view_title %q", *req.Title)
 	}
 	if len(req.Property) > 0 {
-		var p struct {
-			Filter *filterSpec `json:"filter_spec"`
-		}
+		var p viewProperty
 		if err := json.Unmarshal(req.Property, &p); err != nil {
 			return nil, invalid("property must be an object: %v", err)
 		}
 		if p.Filter != nil {
 			if _, err := compileFilter(s, p.Filter, h.now()); err != nil {
 				return nil, err
+			}
+		}
+		if p.Sort != nil {
+			for _, si := range p.Sort.SortInfos {
+				if s.fieldByID(si.FieldID) == nil {
+					return nil, invalid("sort_spec: unknown field_id %q", si.FieldID)
+				}
 			}
 		}
 		v.Property = req.Property
@@ -220,7 +226,7 @@ func (h *Handler) deleteViews(r *http.Request, c *caller) (any, error) {
 		return nil, invalid("view_ids is empty")
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	d, s, err := h.sheet(c, req.DocID, req.SheetID)
 	if err != nil {
 		return nil, err

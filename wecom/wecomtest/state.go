@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// state is everything the fake keeps across restarts with WithStateFile. Guarded by Handler.mu.
+// state is everything the fake keeps across restarts with WithStateFile. Guarded by Handler.mu; changes
+// are marked for the journal (journal.go).
 type state struct {
 	Version   int                        `json:"version"`
 	Docs      map[string]*ssDoc          `json:"docs"`
@@ -15,6 +16,9 @@ type state struct {
 	Followers map[string]bool            `json:"followers"`
 	Menus     map[string]json.RawMessage `json:"menus"`
 	NextMsgID int64                      `json:"next_msgid"`
+
+	// JournalGen is the first journal generation not contained in this snapshot (see journal.go).
+	JournalGen int64 `json:"journal_gen,omitempty"`
 }
 
 const stateVersion = 1
@@ -72,6 +76,7 @@ type file struct {
 
 // nextMsgID returns a new message id. h.mu must be held.
 func (h *Handler) nextMsgID() int64 {
+	h.markNextMsgID()
 	h.st.NextMsgID++
 	return h.st.NextMsgID
 }

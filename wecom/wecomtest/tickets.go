@@ -22,7 +22,7 @@ type ticketResp struct {
 // issues a new one otherwise, as the real service does within a ticket's lifetime.
 func (h *Handler) ticket(key string) ticketResp {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	now := h.now()
 	t := h.tk[key]
 	if t == nil || !now.Before(t.expires) {
@@ -58,6 +58,6 @@ func (h *Handler) mpJSAPITicket(r *http.Request, _ *caller) (any, error) {
 // ExpireTickets makes every JS-SDK ticket expired, so the next ticket call issues a new one.
 func (h *Handler) ExpireTickets() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	defer h.unlock()
 	clear(h.tk)
 }
