@@ -65,6 +65,8 @@ type Runner struct {
 	owner string
 	chunk int
 	wake  chan struct{}
+
+	afterChunk func() // tests: called after each committed chunk
 }
 
 // NewRunner returns a runner; owner names this replica in the lease.
@@ -186,6 +188,9 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 			return err
 		}
 		*j, results = gotJob, gotResults
+		if r.afterChunk != nil {
+			r.afterChunk()
+		}
 	}
 	if j.State != store.JobDone { // an empty file
 		j.State = store.JobDone
