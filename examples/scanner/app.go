@@ -101,7 +101,10 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		func(u string) bool { return managers[u] })
 	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
 	bot.attach(flow, chatQ)
-	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ))
+	// Deliveries are deduplicated here rather than by the SDK: a smart_sheet_change is never
+	// dropped (see dispatch).
+	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ, dedupe, d.log),
+		wecom.WithDeduper(keepAll{}))
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
@@ -149,15 +152,42 @@ func reconcileEvery(cfg *config) time.Duration {
 
 // dispatch routes callbacks: smart_sheet_change to the sheet sync (stored, applied in the
 // background), messages to the chat queue.
-func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
+//
+// A smart_sheet_change only names the records that changed, and the sync reads them back, so a
+// repeated one costs a read and changes nothing; but two changes of one record within a second
+// carry the same fields as a retry would, and dropping the second would leave the edit unseen until
+// the next reconcile. So those events are never deduplicated; messages are, by WeCom's rules
+// (MsgId; for events the sender, time and content), across replicas when dedupe is shared.
+func dispatch(s *sheetsync.Syncer, q *chatQueue, dedupe wecom.Deduper, log *slog.Logger) wecom.MessageHandler {
 	chatH := q.handler()
 	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
 		if m.MsgType == wecom.MsgTypeEvent && m.Event == wecom.EventSmartSheetChange {
 			return nil, s.HandleCallback(ctx, m)
 		}
-		return chatH(ctx, m)
+		key := "scanner:callback:" + m.DedupeKey()
+		first, err := dedupe.Claim(ctx, key, 10*time.Minute)
+		if err != nil {
+			log.Warn("scanner: callback dedupe failed; processing anyway", "err", err)
+		} else if !first {
+			return nil, nil // WeCom's retry of a delivery already accepted
+		}
+		reply, err := chatH(ctx, m)
+		if err != nil {
+			// Not accepted (the queue is full): let WeCom's retry through.
+			if d, ok := dedupe.(interface {
+				Delete(ctx context.Context, key string) error
+			}); ok {
+				_ = d.Delete(context.WithoutCancel(ctx), key)
+			}
+		}
+		return reply, err
 	}
 }
+
+// keepAll is a wecom.Deduper that drops nothing: the app deduplicates itself (see dispatch).
+type keepAll struct{}
+
+func (keepAll) Claim(context.Context, string, time.Duration) (bool, error) { return true, nil }
 
 // start runs the background loops (sheet sync, import jobs, notices) until ctx ends.
 func (a *app) start(ctx context.Context) *sync.WaitGroup {
