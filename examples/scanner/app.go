@@ -72,7 +72,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		}
 	}
 	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
-	syncer := sheetsync.New(d.st, ss, svc, d.docID, sheetsync.Options{Owner: d.owner, MaxDelay: cfg.SyncDelay,
+	syncer := sheetsync.New(d.st, ss, svc, d.docID, sheetsync.Options{Owner: d.owner, MaxDelay: max(cfg.SyncDelay, time.Millisecond),
 		ReconcileEvery: reconcileEvery(cfg), Logger: d.log})
 	runner := imports.NewRunner(d.st, svc, d.owner, d.log)
 	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner}

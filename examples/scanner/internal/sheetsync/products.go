@@ -117,8 +117,10 @@ func (s *Syncer) writeProducts(ctx context.Context, c *claim, sh store.Sheet, ws
 	var out []smartsheet.Record
 	var err error
 	if add {
+		s.called("products:add")
 		out, err = s.ss.AddRecords(ctx, s.docID, sh.SheetID, recs)
 	} else {
+		s.called("products:update")
 		out, err = s.ss.UpdateRecords(ctx, s.docID, sh.SheetID, recs)
 	}
 	if err != nil {
@@ -168,6 +170,7 @@ func (s *Syncer) photoURL(ctx context.Context, p *shop.Product) (string, error) 
 	if err != nil {
 		return "", err
 	}
+	s.called("photos:upload")
 	img, err := s.ss.UploadImage(ctx, s.docID, data)
 	if err != nil {
 		if permanent(err) {

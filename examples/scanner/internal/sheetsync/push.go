@@ -210,6 +210,7 @@ func (s *Syncer) addGroup(ctx context.Context, t *table, c *claim, g *rowGroup) 
 	for i, cl := range g.cells {
 		recs[i] = smartsheet.Record{Values: cl}
 	}
+	s.called(t.topic + ":add")
 	added, err := s.ss.AddRecords(ctx, s.docID, sh.SheetID, recs)
 	if err != nil {
 		if !smartsheet.MayHaveApplied(err) {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,7 +58,9 @@ type Syncer struct {
 	log   *slog.Logger
 
 	wake    chan struct{}
-	pending atomic.Int64 // outbox rows for the sheet, as last counted
+	callsMu sync.Mutex
+	calls   map[string]int // write calls made by this replica, by "table:add" / "table:update"
+	pending atomic.Int64   // outbox rows for the sheet, as last counted
 	failing atomic.Int64
 	lastRec atomic.Int64 // Unix ms of the last reconcile started here
 }
@@ -94,7 +97,26 @@ func New(st *store.Store, ss *smartsheet.Client, svc *shop.Service, docID string
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Syncer{st: st, ss: ss, shop: svc, docID: docID, o: o, log: o.Logger, wake: make(chan struct{}, 1)}
+	return &Syncer{st: st, ss: ss, shop: svc, docID: docID, o: o, log: o.Logger, wake: make(chan struct{}, 1),
+		calls: map[string]int{}}
+}
+
+// Calls returns how many write calls this replica made to the sheet since it started, by table
+// and kind ("products:add", "products:update", "ledger:add", "sales:add", "photos:upload").
+func (s *Syncer) Calls() map[string]int {
+	s.callsMu.Lock()
+	defer s.callsMu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Syncer) called(key string) {
+	s.callsMu.Lock()
+	s.calls[key]++
+	s.callsMu.Unlock()
 }
 
 // DocID returns the document's id.

@@ -41,9 +41,10 @@ func (u User) actor() shop.Actor {
 
 // SyncStatus is the smart-sheet sync as the pages show it.
 type SyncStatus interface {
-	Pending() int // outbox rows not yet in the sheet
-	Failing() int // of which the last delivery failed
-	Kick()        // try now
+	Pending() int          // outbox rows not yet in the sheet
+	Failing() int          // of which the last delivery failed
+	Calls() map[string]int // write calls this replica made, by table
+	Kick()                 // try now
 }
 
 // Config wires the web layer.

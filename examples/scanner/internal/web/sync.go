@@ -66,8 +66,12 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request, u User) error {
 	for _, it := range v.Failing {
 		items = append(items, item{it.Topic, it.Entity, it.Attempts, it.LastError, it.CreatedAt.In(cst).Format("2006-01-02 15:04:05")})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pending": v.Stats.Pending, "failing": v.Stats.Failing, "stuck": items,
-		"failed_changes": len(v.Events)})
+	out := map[string]any{"pending": v.Stats.Pending, "failing": v.Stats.Failing, "stuck": items,
+		"failed_changes": len(v.Events)}
+	if s.cfg.Sync != nil {
+		out["calls"] = s.cfg.Sync.Calls()
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
