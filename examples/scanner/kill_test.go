@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,7 +33,19 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("SCANNER_CHILD") == "1" {
 		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		err := run(context.Background(), options{Addr: "127.0.0.1:0", DataDir: os.Getenv("SCANNER_CHILD_DATA"), DemoBags: 30}, log, os.Stdout)
+		addr := os.Getenv("SCANNER_CHILD_ADDR")
+		if addr == "" {
+			addr = "127.0.0.1:0"
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		if path := os.Getenv("SCANNER_CHILD_CPUPROFILE"); path != "" { // a profile of the app alone
+			if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+		err := run(ctx, options{Addr: addr, DataDir: os.Getenv("SCANNER_CHILD_DATA"), DemoBags: 30}, log, os.Stdout)
+		pprof.StopCPUProfile()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -185,6 +185,12 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 			return nil
 		})
 		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, shop.ErrConflict) {
+				// Not a stop: the job cannot go on. Uploading the file again resumes it (rows
+				// already registered are skipped).
+				r.log.Warn("imports: job failed", "job", j.ID, "err", err)
+				return errors.Join(err, r.fail(ctx, j, "导入中断，请重新上传同一文件继续 (import stopped; upload the file again to resume)"))
+			}
 			return err
 		}
 		*j, results = gotJob, gotResults

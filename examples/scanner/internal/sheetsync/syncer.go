@@ -139,6 +139,10 @@ func (s *Syncer) Failing() int { return int(s.failing.Load()) }
 // Run syncs until ctx ends: callbacks, outbox, notices of the reconcile, every Poll or when kicked.
 func (s *Syncer) Run(ctx context.Context) {
 	s.count(ctx)
+	// The first reconcile comes one period after start: start-up reads nothing from WeCom.
+	if s.lastRec.Load() == 0 {
+		s.lastRec.Store(s.o.Now().UnixMilli())
+	}
 	t := time.NewTicker(s.o.Poll)
 	defer t.Stop()
 	for {

@@ -237,7 +237,7 @@ type codeCursor struct {
 func (c *codeCursor) next(ctx context.Context) (string, error) {
 	if !c.read {
 		prefix := c.g.Prefix(c.now)
-		codes, err := c.tx.Codes(ctx, prefix, len(prefix)+c.g.digits)
+		codes, err := c.tx.Codes(ctx, prefix)
 		if err != nil {
 			return "", err
 		}

@@ -46,8 +46,8 @@ type Tx interface {
 	AddSale(ctx context.Context, s *Sale) error
 	CreateProduct(ctx context.Context, p *Product) error // ErrCodeTaken when the code exists
 	SaveProduct(ctx context.Context, p *Product) error
-	// Codes lists the product codes that start with prefix and are n characters long.
-	Codes(ctx context.Context, prefix string, n int) ([]string, error)
+	// Codes lists the product codes that start with prefix.
+	Codes(ctx context.Context, prefix string) ([]string, error)
 	// SavePhoto stores a picture and returns its id (the same bytes give the same id).
 	SavePhoto(ctx context.Context, data []byte) (string, error)
 	// Enqueue queues a notice for topic about entity (e.g. TopicLowStock, a product code) in the

@@ -126,10 +126,12 @@ func isCheckViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23514"
 }
 
-// likePattern returns a LIKE pattern matching s anywhere, with "!" as the escape character.
-func likePattern(s string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return "%" + r.Replace(strings.ToLower(s)) + "%"
+// contains is a condition that column contains the next argument (a substring test).
+func (d Dialect) contains(column string) string {
+	if d == Postgres {
+		return "strpos(" + column + ", ?) > 0"
+	}
+	return "instr(" + column + ", ?) > 0"
 }
 
 // placeholders returns "?, ?, …" with n marks.

@@ -38,9 +38,15 @@ var migrations = []migration{
 			created_at BIGINT NOT NULL,
 			updated_at BIGINT NOT NULL
 		)`,
-		`CREATE INDEX products_created ON products (created_at, code)`,
-		`CREATE INDEX products_brand ON products (brand)`,
-		`CREATE INDEX products_stock ON products (stock)`,
+		// The list (newest first) and its count, the brand filter and list, low stock: each served
+		// by an index that starts with the deleted flag every list query has.
+		`CREATE INDEX products_list ON products (deleted, created_at, code)`,
+		`CREATE INDEX products_brand ON products (deleted, brand)`,
+		`CREATE INDEX products_stock ON products (deleted, stock)`,
+		// Text search scans this narrow index instead of the table.
+		`CREATE INDEX products_search ON products (deleted, search, created_at, code)`,
+		// Inventory sums read this index alone.
+		`CREATE INDEX products_value ON products (deleted, status, stock, cost, price)`,
 		// The ledger: seq is the operation order; balance = the previous row's balance + qty.
 		`CREATE TABLE ledger (
 			seq {{ID}},

@@ -61,7 +61,9 @@ func (s *Store) Search(ctx context.Context, q shop.Query) ([]shop.Product, int, 
 		where = append(where, "deleted = 0")
 	}
 	if q.Text != "" {
-		where, args = append(where, "search LIKE ? ESCAPE '!'"), append(args, likePattern(q.Text))
+		// A plain substring test of the lower-cased search column (faster than LIKE, nothing to
+		// escape).
+		where, args = append(where, s.d.contains("search")), append(args, strings.ToLower(q.Text))
 	}
 	if q.Brand != "" {
 		where, args = append(where, "brand = ?"), append(args, q.Brand)
@@ -206,7 +208,7 @@ func (t *Tx) SaveProduct(ctx context.Context, p *shop.Product) error {
 }
 
 // Codes implements shop.Tx (a range scan of the primary key).
-func (t *Tx) Codes(ctx context.Context, prefix string, n int) ([]string, error) {
+func (t *Tx) Codes(ctx context.Context, prefix string) ([]string, error) {
 	rows, err := t.query(ctx, `SELECT code FROM products WHERE code >= ? AND code < ?`, prefix, prefix+"\x7f")
 	if err != nil {
 		return nil, err
@@ -218,9 +220,7 @@ func (t *Tx) Codes(ctx context.Context, prefix string, n int) ([]string, error) 
 		if err := rows.Scan(&c); err != nil {
 			return nil, err
 		}
-		if len(c) == n {
-			out = append(out, c)
-		}
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }
