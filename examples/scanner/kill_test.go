@@ -106,7 +106,7 @@ func (c *child) kill() {
 // op is one acknowledged change, to be checked after the crash.
 type op struct {
 	kind, requestID, code string
-	stock             int // restock: the stock it answered
+	stock                 int // restock: the stock it answered
 }
 
 // TestKill9DuringAWriteBurst runs the app as a real child process and kills it with SIGKILL at a

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
@@ -16,6 +17,9 @@ type Store struct {
 	ro  *sql.DB // reads (SQLite: a read-only pool; PostgreSQL: the same pool as rw)
 	d   Dialect
 	now func() time.Time
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the hot reads (a scan's product and movements), prepared once
 }
 
 var _ shop.Store = (*Store)(nil)
@@ -75,6 +79,12 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		_ = st.Close()
+	}
+	s.stmts = nil
+	s.stmtMu.Unlock()
 	err := s.rw.Close()
 	if s.ro != s.rw && s.ro != nil {
 		err = errors.Join(err, s.ro.Close())
@@ -145,6 +155,25 @@ func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return s.ro.QueryContext(ctx, s.d.rebind(q), args...)
+}
+
+// prepared returns q prepared on the read pool (database/sql prepares it again on each new
+// connection as needed), or nil when preparing failed (the caller then runs it unprepared).
+func (s *Store) prepared(ctx context.Context, q string) *sql.Stmt {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if st, ok := s.stmts[q]; ok {
+		return st
+	}
+	st, err := s.ro.PrepareContext(ctx, s.d.rebind(q))
+	if err != nil {
+		return nil
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[q] = st
+	return st
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {

@@ -21,9 +21,17 @@ func scanMove(sc scanner) (shop.Movement, error) {
 	return m, err
 }
 
+const movesOfCode = `SELECT ` + moveCols + ` FROM ledger WHERE code = ? ORDER BY seq DESC LIMIT ?`
+
 // Movements implements shop.Store: newest first by sequence number.
 func (s *Store) Movements(ctx context.Context, code string, limit int) ([]shop.Movement, error) {
-	rows, err := s.query(ctx, `SELECT `+moveCols+` FROM ledger WHERE code = ? ORDER BY seq DESC LIMIT ?`, code, limit)
+	var rows *sql.Rows
+	var err error
+	if st := s.prepared(ctx, movesOfCode); st != nil {
+		rows, err = st.QueryContext(ctx, code, limit)
+	} else {
+		rows, err = s.query(ctx, movesOfCode, code, limit)
+	}
 	if err != nil {
 		return nil, err
 	}

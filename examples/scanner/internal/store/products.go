@@ -42,9 +42,17 @@ func searchText(p *shop.Product) string {
 	return strings.ToLower(strings.Join([]string{p.Code, p.Name, p.Brand, p.Model, p.Color, p.Location}, " "))
 }
 
+const productByCode = `SELECT ` + productCols + ` FROM products WHERE code = ?`
+
 // Product implements shop.Store.
 func (s *Store) Product(ctx context.Context, code string) (*shop.Product, error) {
-	p, err := scanProduct(s.queryRow(ctx, `SELECT `+productCols+` FROM products WHERE code = ?`, code))
+	var row *sql.Row
+	if st := s.prepared(ctx, productByCode); st != nil {
+		row = st.QueryRowContext(ctx, code)
+	} else {
+		row = s.queryRow(ctx, productByCode, code)
+	}
+	p, err := scanProduct(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, shop.ErrNotFound
 	}

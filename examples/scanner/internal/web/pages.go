@@ -130,7 +130,30 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		s.log.Warn("web: movements", "code", code, "err", err)
 	}
-	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": ms})
+	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": moveViews(ms)})
+}
+
+// moveView is a ledger row as the product page shows it (formatted here: the page is the app's
+// hottest, and template functions cost a reflective call each).
+type moveView struct {
+	At, Kind, Qty, Actor string
+	Balance              int
+}
+
+func moveViews(ms []shop.Movement) []moveView {
+	out := make([]moveView, len(ms))
+	for i, m := range ms {
+		kind := string(m.Kind)
+		if m.Reason != "" && m.Reason != kind {
+			kind += " " + m.Reason
+		}
+		qty := strconv.Itoa(m.Qty)
+		if m.Qty > 0 {
+			qty = "+" + qty
+		}
+		out[i] = moveView{At: m.At.In(cst).Format("2006-01-02 15:04"), Kind: kind, Qty: qty, Actor: m.Actor, Balance: m.Balance}
+	}
+	return out
 }
 
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, u User) error {
