@@ -170,7 +170,7 @@ func screensOfSync(t *testing.T, ctx context.Context, in *instance, mgr *browser
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(in.base+"/sync"),
 		chromedp.WaitVisible("#stuck", chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelectorAll('#stuck tbody tr').length`, &stuck),
+		chromedp.Evaluate(`document.querySelectorAll('#stuck li:not(.empty)').length`, &stuck),
 		chromedp.WaitVisible("#syncbar", chromedp.ByQuery),
 		shot("sync.png"),
 		chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(1)),

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
@@ -12,8 +15,36 @@ import (
 type syncView struct {
 	Stats   store.OutboxStats
 	Failing []store.OutboxItem
+	Stuck   []stuckRow
 	Events  []store.SheetEvent
 	Sheets  []store.Sheet
+}
+
+// stuckRow is a row whose delivery failed, as a manager reads it.
+type stuckRow struct {
+	Table, Entity, Link, Hint, Detail string
+	Attempts                          int
+	Since, Next                       time.Time
+}
+
+var tableNames = map[string]string{store.TopicProducts: "商品", store.TopicLedger: "库存流水", store.TopicSales: "销售记录"}
+
+// hint explains a delivery error in plain words.
+func hint(err string) string {
+	switch {
+	case strings.Contains(err, "45009"), strings.Contains(err, "45033"):
+		return "企业微信接口调用太频繁（限流），会自动稍后重试 · rate limited"
+	case strings.Contains(err, "HTTP 5"), strings.Contains(err, "errcode -1"), strings.Contains(err, "timeout"),
+		strings.Contains(err, "deadline"), strings.Contains(err, "connection"):
+		return "企业微信暂时不可用，恢复后自动补写 · WeCom unavailable"
+	case strings.Contains(err, "60020"):
+		return "服务器 IP 不在企业可信 IP 中（管理后台 → 应用 → 企业可信IP）· server IP not trusted"
+	case strings.Contains(err, "851003"), strings.Contains(err, "640002"):
+		return "应用无权访问这份智能表格，或文档已删除 · no access to the document"
+	case strings.Contains(err, "40058"):
+		return "企业微信不接受这一行（数据或表格结构不符），请检查表格是否被改动 · refused by WeCom"
+	}
+	return "写入失败，会自动重试 · will retry"
 }
 
 func (s *Server) syncState(r *http.Request) (*syncView, error) {
@@ -25,6 +56,17 @@ func (s *Server) syncState(r *http.Request) (*syncView, error) {
 	}
 	if v.Failing, err = s.cfg.Store.Failing(ctx, 200); err != nil {
 		return nil, err
+	}
+	for _, it := range v.Failing {
+		r := stuckRow{Table: tableNames[it.Topic], Entity: it.Entity, Hint: hint(it.LastError), Detail: it.LastError,
+			Attempts: it.Attempts, Since: it.CreatedAt, Next: it.NextAt}
+		if r.Table == "" {
+			r.Table = it.Topic
+		}
+		if it.Topic == store.TopicProducts {
+			r.Link = "/p/" + url.PathEscape(it.Entity)
+		}
+		v.Stuck = append(v.Stuck, r)
 	}
 	if v.Events, err = s.cfg.Store.FailingSheetEvents(ctx, 50); err != nil {
 		return nil, err
