@@ -52,9 +52,6 @@ type aibotOptions struct {
 	Client        *http.Client                                       // response_url and image downloads
 	Send          func(ctx context.Context, user, text string) error // fallback reply (message/send)
 	Log           *slog.Logger
-	// Images keeps fetched images until "#" (package store: in the database, so a restart or
-	// another replica has them); nil keeps them in memory.
-	Images imageStore
 }
 
 // aiBot is the AI bot callback handler.
@@ -112,11 +109,8 @@ func newAIBot(o aibotOptions) (*aiBot, error) {
 	if o.Dedupe == nil {
 		o.Dedupe = wecom.NewMemoryStore()
 	}
-	if o.Images == nil {
-		o.Images = &memImages{m: map[string]memImage{}}
-	}
 	return &aiBot{crypt: c, key: key, dedupe: o.Dedupe, hc: o.Client, send: o.Send, log: o.Log,
-		items: map[*wecom.Message]*botItem{}, cache: imageCache{s: o.Images, log: o.Log}}, nil
+		items: map[*wecom.Message]*botItem{}}, nil
 }
 
 // attach connects the bot to the chat flow and the queue that runs it. Nil-safe.

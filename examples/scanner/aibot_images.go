@@ -15,10 +15,34 @@ type imageStore interface {
 	ChatImage(ctx context.Context, name string, ttl time.Duration) ([]byte, error)
 }
 
+// keepImages makes the bot keep fetched images in s (package store: in the database, so a restart
+// or another replica has them until "#"); without it they are kept in memory. Nil-safe.
+func (b *aiBot) keepImages(s imageStore) {
+	if b != nil {
+		b.cache.mu.Lock()
+		b.cache.s, b.cache.log = s, b.log
+		b.cache.mu.Unlock()
+	}
+}
+
 // imageCache keeps fetched bot images under the SHA-256 of their URL (which may carry a token).
 type imageCache struct {
+	mu  sync.Mutex
 	s   imageStore
 	log *slog.Logger
+}
+
+// store returns where images are kept: the one given to keepImages, else memory.
+func (c *imageCache) store() (imageStore, *slog.Logger) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.s == nil {
+		c.s = &memImages{m: map[string]memImage{}}
+	}
+	if c.log == nil {
+		c.log = slog.Default()
+	}
+	return c.s, c.log
 }
 
 func imageKey(u string) string {
@@ -27,16 +51,18 @@ func imageKey(u string) string {
 }
 
 func (c *imageCache) get(ctx context.Context, u string) []byte {
-	img, err := c.s.ChatImage(ctx, imageKey(u), aibotCacheTTL)
+	s, log := c.store()
+	img, err := s.ChatImage(ctx, imageKey(u), aibotCacheTTL)
 	if err != nil {
-		c.log.Warn("scanner: aibot image cache", "err", err)
+		log.Warn("scanner: aibot image cache", "err", err)
 	}
 	return img
 }
 
 func (c *imageCache) put(ctx context.Context, u string, data []byte) {
-	if err := c.s.PutChatImage(ctx, imageKey(u), data, aibotCacheTTL); err != nil {
-		c.log.Warn("scanner: aibot image cache", "err", err)
+	s, log := c.store()
+	if err := s.PutChatImage(ctx, imageKey(u), data, aibotCacheTTL); err != nil {
+		log.Warn("scanner: aibot image cache", "err", err)
 	}
 }
 

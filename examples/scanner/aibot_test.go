@@ -77,12 +77,13 @@ func newBotEnv(t *testing.T) *botEnv {
 	t.Cleanup(e.files.Close)
 	log := testLogger(t)
 	var err error
-	e.bot, err = newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: wecom.NewMemoryStore(), Log: log, Images: e.st,
+	e.bot, err = newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: wecom.NewMemoryStore(), Log: log,
 		Client: e.files.Client(), Send: func(ctx context.Context, user, text string) error {
 			e.sent <- user + ": " + text
 			return nil
 		}})
 	require.NoError(t, err)
+	e.bot.keepImages(e.st)
 	svc := shop.NewService(e.st, shop.Options{Logger: log})
 	flow := chat.New(svc, e.st, e.bot.download(func(context.Context, string) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF // no app media in these tests

@@ -82,7 +82,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	}
 	dedupe := dedupeOf(d.tokens)
 	botToken, botKey := aibotSettings(cfg)
-	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log, Images: d.st,
+	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log,
 		Send: func(ctx context.Context, user, text string) error {
 			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{user}, Content: text})
 			return err
@@ -90,6 +90,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	bot.keepImages(d.st)
 	flow := chat.New(svc, d.st, bot.download(func(ctx context.Context, mediaID string) ([]byte, error) {
 		f, err := d.wc.Media().Download(ctx, mediaID)
 		if err != nil {
