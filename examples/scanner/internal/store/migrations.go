@@ -194,13 +194,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("store: create schema_migrations: %w", err)
 	}
 	for _, m := range migrations {
-		var n int
-		if err := conn.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n); err != nil {
-			return fmt.Errorf("store: read schema_migrations: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
 		if err := s.apply(ctx, conn, m); err != nil {
 			return fmt.Errorf("store: migration %d (%s): %w", m.version, m.name, err)
 		}
@@ -208,10 +201,21 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
+// apply runs one migration unless it is recorded as applied. The check is inside the migration's
+// transaction: on SQLite that transaction holds the write lock (BEGIN IMMEDIATE), so two processes
+// opening a new file together apply it once.
 func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), m.version).Scan(&n); err != nil {
+		_ = tx.Rollback()
+		return fmt.Errorf("read schema_migrations: %w", err)
+	}
+	if n > 0 {
+		return tx.Rollback()
 	}
 	for _, stmt := range m.stmts {
 		if _, err := tx.ExecContext(ctx, s.d.ddl(stmt)); err != nil {

@@ -32,13 +32,17 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
-// Opening a store twice applies nothing twice; two replicas opening a new database together agree.
+// Opening a store twice applies nothing twice; replicas opening a new PostgreSQL database together
+// agree (SQLite has one process).
 func TestMigrations(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			dsn := storetest.DSN(t, d)
 			var wg sync.WaitGroup
 			errs := make([]error, 3)
+			if d == store.SQLite {
+				errs = errs[:1]
+			}
 			for i := range errs {
 				wg.Add(1)
 				go func() {
