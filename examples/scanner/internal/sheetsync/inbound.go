@@ -16,6 +16,9 @@ import (
 // HandleCallback stores a smart_sheet_change callback and wakes the loop; it returns at once (WeCom
 // wants an answer within 5 s). The event names the records (or fields) that changed, never their
 // values: the loop reads them back. Events of other documents are ignored.
+//
+// WeCom events: https://developer.work.weixin.qq.com/document/path/101019 (记录变更事件) and
+// https://developer.work.weixin.qq.com/document/path/101016 (字段变更事件).
 func (s *Syncer) HandleCallback(ctx context.Context, m *wecom.Message) error {
 	if m.Event != wecom.EventSmartSheetChange || (m.DocID != "" && m.DocID != s.docID) || m.SheetID == "" {
 		return nil

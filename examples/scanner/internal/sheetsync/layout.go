@@ -79,7 +79,8 @@ func (s *Syncer) createSheet(ctx context.Context, t *table, year, part int) (sto
 		sh.SheetID = existing[0].ID
 	}
 	if sh.SheetID == "" {
-		// add_sheet makes a sub-sheet with no fields and no views (official doc 添加子表).
+		// add_sheet makes a sub-sheet with no fields and no views (添加子表,
+		// https://developer.work.weixin.qq.com/document/path/99896).
 		x, err := s.ss.AddSheet(ctx, s.docID, &smartsheet.AddSheetRequest{Title: title})
 		if err != nil {
 			return sh, fmt.Errorf("add sheet %s: %w", title, err)

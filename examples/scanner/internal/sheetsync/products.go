@@ -124,8 +124,8 @@ func (s *Syncer) writeProducts(ctx context.Context, c *claim, sh store.Sheet, ws
 		out, err = s.ss.UpdateRecords(ctx, s.docID, sh.SheetID, recs)
 	}
 	if err != nil {
-		if add && !smartsheet.MayHaveApplied(err) {
-			_ = s.st.WriteTx(ctx, func(tx *store.Tx) error { // certainly not added
+		if !smartsheet.MayHaveApplied(err) {
+			_ = s.st.WriteTx(ctx, func(tx *store.Tx) error { // certainly not written: as before
 				for _, w := range ws {
 					if err := tx.SaveSheetRow(ctx, w.row); err != nil {
 						return err

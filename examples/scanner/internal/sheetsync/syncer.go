@@ -58,6 +58,8 @@ type Syncer struct {
 	log   *slog.Logger
 
 	wake    chan struct{}
+	leaseMu sync.Mutex
+	leases  map[string]time.Time // leases held, until when (renewed in the store at half-life)
 	callsMu sync.Mutex
 	calls   map[string]int // write calls made by this replica, by "table:add" / "table:update"
 	pending atomic.Int64   // outbox rows for the sheet, as last counted
@@ -98,7 +100,29 @@ func New(st *store.Store, ss *smartsheet.Client, svc *shop.Service, docID string
 		o.Now = time.Now
 	}
 	return &Syncer{st: st, ss: ss, shop: svc, docID: docID, o: o, log: o.Logger, wake: make(chan struct{}, 1),
-		calls: map[string]int{}}
+		calls: map[string]int{}, leases: map[string]time.Time{}}
+}
+
+// lease takes or keeps the lease of a table. A lease held for more than half its time yet is not
+// written again: an idle loop costs the database nothing.
+func (s *Syncer) lease(ctx context.Context, topic string) (bool, error) {
+	name := "sync:" + topic
+	now := s.o.Now()
+	s.leaseMu.Lock()
+	until := s.leases[name]
+	s.leaseMu.Unlock()
+	if until.Sub(now) > s.o.LeaseTTL/2 {
+		return true, nil
+	}
+	held, err := s.st.Lease(ctx, name, s.o.Owner, s.o.LeaseTTL)
+	s.leaseMu.Lock()
+	if held && err == nil {
+		s.leases[name] = now.Add(s.o.LeaseTTL)
+	} else {
+		delete(s.leases, name)
+	}
+	s.leaseMu.Unlock()
+	return held, err
 }
 
 // Calls returns how many write calls this replica made to the sheet since it started, by table
@@ -170,7 +194,7 @@ func (s *Syncer) Step(ctx context.Context, force bool) error {
 	var errs []error
 	for _, topic := range store.SheetTopics {
 		t := tables[topic]
-		held, err := s.st.Lease(ctx, "sync:"+topic, s.o.Owner, s.o.LeaseTTL)
+		held, err := s.lease(ctx, topic)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -196,7 +220,7 @@ var ErrLeased = errors.New("sheetsync: another replica holds the table's lease")
 // round fails. Tests and a graceful shutdown use it.
 func (s *Syncer) Flush(ctx context.Context) error {
 	for _, topic := range store.SheetTopics {
-		held, err := s.st.Lease(ctx, "sync:"+topic, s.o.Owner, s.o.LeaseTTL)
+		held, err := s.lease(ctx, topic)
 		if err != nil {
 			return err
 		}

@@ -37,9 +37,11 @@ func (d Dialect) driver() string {
 }
 
 // sqlitePragmas: wait for locks rather than fail, WAL so that readers never block the writer,
-// FULL sync so that an acknowledged change survives a power cut as well as a kill -9, and take the
-// write lock when a transaction begins (BEGIN IMMEDIATE).
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+// FULL sync so that an acknowledged change survives a power cut as well as a kill -9, and a bound
+// on the WAL file kept between checkpoints. The write pool also takes the write lock when a
+// transaction begins (BEGIN IMMEDIATE).
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)" +
+	"&_pragma=journal_size_limit(67108864)" // a big write (an import, the demo's seed) leaves no huge WAL file behind
 
 // ParseDSN turns a DATABASE_URL (or a plain SQLite file path) into a dialect and driver DSNs for
 // the write pool and the read pool.
