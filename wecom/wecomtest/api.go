@@ -9,12 +9,15 @@ import (
 	"net/http"
 )
 
-// Errcodes the fake answers with. The reference documents few smart-sheet codes, so the fake uses the
-// global codes whose meaning fits (documented per endpoint in doc.go):
+// Errcodes the fake answers with. WeCom's smart-sheet pages list few errcodes, so the fake uses the
+// global codes (全局错误码, https://developer.work.weixin.qq.com/document/path/90313) whose meaning fits
+// (documented per endpoint in doc.go):
 //   - 40058 不合法的参数 (invalid parameter) for every validation failure: bad JSON or value shapes,
-//     unknown sheet/field/view/record ids, duplicate titles, read-only fields, limits, filter_spec+sort;
+//     unknown sheet/field/view/record ids, duplicate titles, read-only fields, missing required
+//     properties, limits, filter_spec without conjunction or combined with sort;
 //   - 640002 文件不存在 for an unknown docid;
-//   - 851003 no authority, for a doc created by another app (third-party report).
+//   - 851003 no authority, for a doc created by another app (the code other SDKs' users report; the
+//     documents API pages do not list it).
 const (
 	codeSystemBusy         = -1
 	codeInvalidCredential  = 40001 // wrong secret (WeCom); token invalid or not the latest (公众号)

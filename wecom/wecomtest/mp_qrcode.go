@@ -20,7 +20,7 @@ import (
 const (
 	maxExpireSeconds  = 2592000 // 30 days
 	minExpireSeconds  = 60
-	defaultExpireSecs = 60 // CONFLICT upstream (30 s in old docs, 60 s now): the fake follows the current doc
+	defaultExpireSecs = 60 // older versions of 生成带参数的二维码 said 30 s; the current page says 60 s
 	maxPermanentScene = 100000
 	maxPermanentCodes = 100000
 )

@@ -281,7 +281,7 @@ func (h *Handler) getUserInfo(r *http.Request, cl *caller) (any, error) {
 }
 
 // getUserDetail serves auth/getuserdetail (获取访问用户敏感信息). An unknown or expired user_ticket gets
-// 40029 (the reference lists no dedicated code).
+// 40029 (the 获取访问用户敏感信息 page lists no dedicated code).
 func (h *Handler) getUserDetail(r *http.Request, _ *caller) (any, error) {
 	var req struct {
 		UserTicket string `json:"user_ticket"`

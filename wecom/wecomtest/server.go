@@ -158,15 +158,15 @@ func (s *Server) Close() {
 // routes registers every endpoint. Patterns are Go 1.22 ServeMux patterns; the pattern string is also
 // the key for [Handler.Calls] and [Handler.InjectFault].
 func (h *Handler) routes() {
-	// Access tokens (§1).
+	// Access tokens (获取access_token, 公众号 获取Access token / Stable Access token).
 	h.api("GET /cgi-bin/gettoken", famNone, h.getToken)
 	h.api("GET /cgi-bin/token", famNone, h.mpToken)
 	h.api("POST /cgi-bin/stable_token", famNone, h.stableToken)
-	// JS-SDK tickets (§2).
+	// JS-SDK tickets (企业/应用的jsapi_ticket, 公众号 jsapi_ticket).
 	h.api("GET /cgi-bin/get_jsapi_ticket", famWeCom, h.corpJSAPITicket)
 	h.api("GET /cgi-bin/ticket/get", famWeCom, h.agentConfigTicket)
 	h.api("GET /cgi-bin/ticket/getticket", famMP, h.mpJSAPITicket)
-	// OAuth (§5).
+	// OAuth (构造网页授权链接, 企业微信Web登录, 公众号网页授权) and 读取成员.
 	h.page("GET /connect/oauth2/authorize", h.authorize)
 	h.page("GET /wwlogin/sso/login", h.webLogin)
 	h.api("GET /cgi-bin/auth/getuserinfo", famWeCom, h.getUserInfo)
@@ -175,7 +175,7 @@ func (h *Handler) routes() {
 	h.api("GET /sns/oauth2/refresh_token", famNone, h.snsRefreshToken)
 	h.api("GET /sns/userinfo", famNone, h.snsUserInfo)
 	h.api("GET /cgi-bin/user/get", famWeCom, h.getUser)
-	// Documents and smart sheets (§7).
+	// Documents and smart sheets (文档, 智能表格), the document page and member edits.
 	for name, fn := range map[string]apiFunc{
 		"create_doc": h.createDoc, "rename_doc": h.renameDoc, "del_doc": h.delDoc,
 		"get_doc_base_info": h.getDocBaseInfo, "doc_share": h.docShare, "mod_doc_member": h.modDocMember,
@@ -194,10 +194,10 @@ func (h *Handler) routes() {
 	h.page("GET /wecomtest/doc/{docid}", h.docPage)
 	h.memberRoutes()
 	h.page("GET /wecomtest/files/{id}", h.serveFile)
-	// 公众号 QR codes (§6).
+	// 公众号 parametric QR codes (生成带参数的二维码).
 	h.api("POST /cgi-bin/qrcode/create", famMP, h.qrCreate)
 	h.page("GET /cgi-bin/showqrcode", h.showQRCode)
-	// Messages (§9).
+	// Messages (发送应用消息, 模板消息, 客服消息, 群机器人) and menus.
 	h.api("POST /cgi-bin/message/send", famWeCom, h.messageSend)
 	h.api("POST /cgi-bin/message/template/send", famMP, h.templateSend)
 	h.api("POST /cgi-bin/message/custom/send", famMP, h.customSend)
@@ -205,9 +205,8 @@ func (h *Handler) routes() {
 	h.api("POST /cgi-bin/menu/create", famAny, h.menuCreate)
 	h.api("GET /cgi-bin/menu/get", famAny, h.menuGet)
 	h.api("GET /cgi-bin/menu/delete", famAny, h.menuDelete)
-	// Media (§8).
+	// Media (素材管理).
 	h.api("POST /cgi-bin/media/upload", famAny, h.mediaUpload)
 	h.api("POST /cgi-bin/media/uploadimg", famAny, h.mediaUploadImg)
 	h.apiRaw("GET /cgi-bin/media/get", famAny, h.mediaGet)
-
 }

@@ -417,7 +417,7 @@ func TestAutoNumberCustom(t *testing.T) {
 	assert.Equal(t, []any{map[string]any{"seq": "2", "text": "BAG-202505140002"}}, got)
 }
 
-// TestTenThousandRecords measures the target: 10,000 records added in 20 calls of 500 and
+// TestTenThousandRecords times a shop-sized import: 10,000 records added in 20 calls of 500 and
 // read back in 10 pages of 1000, over HTTP. It logs the time; BenchmarkTenThousandRecords reports it.
 func TestTenThousandRecords(t *testing.T) {
 	_, f := newSheet(t)

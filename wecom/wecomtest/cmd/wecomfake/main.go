@@ -3,9 +3,13 @@
 //
 //	go run ./wecom/wecomtest/cmd/wecomfake -addr 127.0.0.1:9000 -state /tmp/wecomfake.json
 //
-// It prints the base URL and the credentials it accepts, then serves until interrupted (the state file,
-// if any, is saved on exit). Point a client's base URL at it; every WeCom and 公众号 host is served on
-// the one address.
+// It prints the base URL and the credentials it accepts, then serves until interrupted. With -state,
+// every acknowledged write is in the state file's journal before it is answered, so it survives even
+// kill -9; on exit the journal is folded into a snapshot. Point a client's base URL at it; every WeCom
+// and 公众号 host is served on the one address.
+//
+// OAuth redirects go only to -trusted-domains (the app) and -mp-domains (the 公众号); by default to
+// the fake's own host name. -max-body caps every request body.
 package main
 
 import (
@@ -19,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,13 +50,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		secret    = fs.String("secret", wecomtest.DefaultSecret, "WeCom app secret")
 		appID     = fs.String("appid", wecomtest.DefaultAppID, "公众号 AppID")
 		appSecret = fs.String("appsecret", wecomtest.DefaultAppSecret, "公众号 AppSecret")
-		state     = fs.String("state", "", "JSON file keeping smart sheets, media, tickets and messages across restarts")
+		state     = fs.String("state", "", "JSON file (plus its journal) keeping smart sheets, media, tickets and messages across restarts")
 		publicURL = fs.String("public-url", "", "base URL clients reach the fake at (default: from each request's Host)")
 		appCB     = fs.String("app-callback", "", "callback URL of the WeCom app (token and EncodingAESKey: the defaults)")
 		mpCB      = fs.String("mp-callback", "", "callback URL of the 公众号")
 		mpMode    = fs.String("mp-mode", "safe", "公众号 callback mode: plain, compat or safe")
 		latency   = fs.Duration("latency", 0, "delay every call by this much")
 		failRate  = fs.Float64("failure-rate", 0, "fraction of calls that fail at random (5xx, -1, applied-but-dropped)")
+		trusted   = fs.String("trusted-domains", "", "comma-separated trusted domains (可信域名) of the WeCom app's OAuth redirects, host or host:port (default: the fake's own host)")
+		mpDomains = fs.String("mp-domains", "", "comma-separated 网页授权域名 of the 公众号 (default: the fake's own host)")
+		maxBody   = fs.Int64("max-body", 24<<20, "largest request body in bytes (JSON and uploads)")
 		verbose   = fs.Bool("v", false, "log every call")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -61,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	app := wecomtest.App{AgentID: *agentID, Secret: *secret}
+	app := wecomtest.App{AgentID: *agentID, Secret: *secret, TrustedDomains: splitList(*trusted)}
 	if *appCB != "" {
 		app.Callback = &wecomtest.CallbackConfig{URL: *appCB, Token: wecomtest.DefaultCallbackToken,
 			EncodingAESKey: wecomtest.DefaultEncodingAESKey}
@@ -73,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		wecomtest.WithLatency(*latency),
 		wecomtest.WithFailureRate(*failRate, uint64(time.Now().UnixNano())),
 		wecomtest.WithLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))),
+		wecomtest.WithOfficialAccountDomains(splitList(*mpDomains)...),
+		wecomtest.WithMaxRequestBody(*maxBody),
 	}
 	if *state != "" {
 		opts = append(opts, wecomtest.WithStateFile(*state))
@@ -129,4 +139,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// splitList splits a comma-separated flag value, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }

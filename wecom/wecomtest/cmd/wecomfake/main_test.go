@@ -59,4 +59,6 @@ func TestRunBadFlags(t *testing.T) {
 	assert.Error(t, run(t.Context(), []string{"-nope"}, io.Discard, io.Discard))
 	assert.Error(t, run(t.Context(), []string{"-mp-callback", "http://127.0.0.1:1/cb", "-mp-mode", "x"}, io.Discard, io.Discard))
 	assert.Error(t, run(t.Context(), []string{"-failure-rate", "3"}, io.Discard, io.Discard))
+	assert.Error(t, run(t.Context(), []string{"-trusted-domains", "https://shop.example.com/"}, io.Discard, io.Discard))
+	assert.Error(t, run(t.Context(), []string{"-max-body", "1"}, io.Discard, io.Discard))
 }
