@@ -62,9 +62,12 @@ func (s *Syncer) pushProducts(ctx context.Context, c *claim) error {
 			continue
 		}
 		pushed := parseSnapshot(r.Pushed)
+		// A write whose outcome is unknown (Pushing set: the answer was lost, or the app stopped)
+		// leaves the row's cells unknown too: write them all.
+		full := c.full[code] || r.Pushing != ""
 		w.rec, w.snap = smartsheet.Record{ID: r.RecordID, Values: map[string]smartsheet.Value{}}, snapshot{}
 		for title, v := range snap {
-			if c.full[code] || pushed[title] != v {
+			if full || pushed[title] != v {
 				w.rec.Values[title], w.snap[title] = all[title], v
 			}
 		}

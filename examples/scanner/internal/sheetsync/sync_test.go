@@ -342,3 +342,30 @@ func TestReconcile(t *testing.T) {
 		r.ledgerHolds(t)
 	})
 }
+
+// An update whose outcome is unknown (the process died after WeCom applied it) leaves the row
+// unknown: the next write sends every cell, not only those that differ from the last acknowledged
+// write. Otherwise a change back to the acknowledged value would never reach the sheet.
+func TestUnconfirmedUpdateIsWrittenInFull(t *testing.T) {
+	each(t, func(t *testing.T, r *rig) {
+		ctx := t.Context()
+		p := r.register(t, "托特包", 1)
+		require.NoError(t, r.sync.Flush(ctx))
+		// Restock to 2; the write of 库存 2 reaches WeCom, then the app dies before recording it.
+		_, err := r.shop.Restock(ctx, boss, p.Code, 1, "", "")
+		require.NoError(t, err)
+		known, err := r.st.SheetRows(ctx, store.TopicProducts, []string{p.Code})
+		require.NoError(t, err)
+		row := known[p.Code]
+		row.Pushing = snapshot{colStock: "2"}.String()
+		require.NoError(t, r.st.WriteTx(ctx, func(tx *store.Tx) error { return tx.SaveSheetRow(ctx, row) }))
+		_, err = r.peek.UpdateRecords(ctx, r.sync.DocID(), r.sheet(t, store.TopicProducts).SheetID,
+			[]smartsheet.Record{{ID: row.RecordID, Values: map[string]smartsheet.Value{colStock: smartsheet.Number(2)}}})
+		require.NoError(t, err)
+		// After the restart a sale brings the store back to 1, the value last acknowledged.
+		_, err = r.shop.Sell(ctx, boss, p.Code, shop.SellInput{})
+		require.NoError(t, err)
+		require.NoError(t, r.sync.Flush(ctx))
+		assert.EqualValues(t, 1, r.rows(t, store.TopicProducts, colCode)[p.Code].Values[colStock].Int())
+	})
+}
