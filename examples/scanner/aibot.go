@@ -458,10 +458,7 @@ func (b *aiBot) respond(ctx context.Context, u, text string) error {
 // image returns a bot image: from the cache, else downloaded (≤ shop.MaxPhotoBytes) and, when
 // the bytes are not an image, decrypted.
 func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
-	b.mu.Lock()
-	img := b.cache.get(u)
-	b.mu.Unlock()
-	if img != nil {
+	if img := b.cache.get(ctx, u); img != nil {
 		return img, nil
 	}
 	if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
@@ -496,9 +493,7 @@ func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
 		}
 		data = dec
 	}
-	b.mu.Lock()
-	b.cache.put(u, data, time.Now())
-	b.mu.Unlock()
+	b.cache.put(ctx, u, data)
 	return data, nil
 }
 
@@ -519,44 +514,6 @@ func decryptFile(c *wxcrypto.Cryptor, data []byte) []byte {
 		return nil
 	}
 	return out
-}
-
-// imageCache keeps recently fetched bot images, bounded in bytes and age. The caller locks.
-type imageCache struct {
-	order []string // oldest first
-	m     map[string]cachedImage
-	bytes int
-}
-
-type cachedImage struct {
-	data []byte
-	at   time.Time
-}
-
-func (c *imageCache) get(u string) []byte {
-	e, ok := c.m[u]
-	if !ok || time.Since(e.at) > aibotCacheTTL {
-		return nil
-	}
-	return e.data
-}
-
-func (c *imageCache) put(u string, data []byte, now time.Time) {
-	if c.m == nil {
-		c.m = map[string]cachedImage{}
-	}
-	if _, ok := c.m[u]; ok {
-		return
-	}
-	c.m[u] = cachedImage{data: data, at: now}
-	c.order = append(c.order, u)
-	c.bytes += len(data)
-	for len(c.order) > 0 && (c.bytes > aibotCacheBytes || now.Sub(c.m[c.order[0]].at) > aibotCacheTTL) {
-		old := c.order[0]
-		c.order = c.order[1:]
-		c.bytes -= len(c.m[old].data)
-		delete(c.m, old)
-	}
 }
 
 // aibotSettings returns the bot's token and key: the configured ones, or in demo mode the demo

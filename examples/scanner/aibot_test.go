@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,8 @@ import (
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/chat"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store/storetest"
 	"github.com/qiwei-go/qiwei/qrcode"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
@@ -32,26 +33,12 @@ const (
 	botKey   = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" // 43 characters
 )
 
-// photoRepo is a MemRepo that keeps the uploaded photos for inspection.
-type photoRepo struct {
-	*shop.MemRepo
-	mu     sync.Mutex
-	photos [][]byte
-}
-
-func (r *photoRepo) UploadImage(ctx context.Context, name string, data []byte) (string, error) {
-	r.mu.Lock()
-	r.photos = append(r.photos, data)
-	r.mu.Unlock()
-	return r.MemRepo.UploadImage(ctx, name, data)
-}
-
 // botEnv is the bot wired to a chat flow and queue as buildApp does, with an in-memory shop, a
 // response_url endpoint and a fallback sender that record what they receive.
 type botEnv struct {
 	bot     *aiBot
 	srv     *httptest.Server // the bot's callback
-	repo    *photoRepo
+	st      *store.Store
 	queue   *chatQueue
 	wecom   *wxcrypto.Cryptor // WeCom's side
 	replies chan string       // markdown posted to response_url
@@ -62,7 +49,7 @@ type botEnv struct {
 
 func newBotEnv(t *testing.T) *botEnv {
 	t.Helper()
-	e := &botEnv{repo: &photoRepo{MemRepo: shop.NewMemRepo()}, replies: make(chan string, 16), sent: make(chan string, 16),
+	e := &botEnv{st: storetest.Open(t, store.SQLite), replies: make(chan string, 16), sent: make(chan string, 16),
 		images: map[string][]byte{}}
 	e.files = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/respond" {
@@ -95,8 +82,9 @@ func newBotEnv(t *testing.T) *botEnv {
 			return nil
 		}})
 	require.NoError(t, err)
-	svc := shop.NewService(e.repo, shop.Options{Logger: log})
-	flow := chat.New(svc, e.bot.download(func(context.Context, string) ([]byte, error) {
+	e.bot.keepImages(e.st)
+	svc := shop.NewService(e.st, shop.Options{Logger: log})
+	flow := chat.New(svc, e.st, e.bot.download(func(context.Context, string) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF // no app media in these tests
 	}), func(code string) string { return "https://shop.test/labels/" + code }, nil)
 	e.queue = newChatQueue(e.bot.runner(func(context.Context, *wecom.Message) { t.Error("an app message reached the app runner") }),
@@ -226,16 +214,29 @@ func TestAIBotRegistration(t *testing.T) {
 	st, _ = e.post(t, textMsg("m4", "lisi", "group", "@店铺助手 #", respond))
 	assert.Equal(t, http.StatusOK, st)
 	e.drain(t)
-	ps, err := e.repo.Products(t.Context())
-	require.NoError(t, err)
+	ps := e.products(t)
 	require.Len(t, ps, 1)
 	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
-	moves, err := e.repo.Movements(t.Context(), ps[0].Code, 10)
+	moves, err := e.st.Movements(t.Context(), ps[0].Code, 10)
 	require.NoError(t, err)
 	require.Len(t, moves, 1)
 	assert.Equal(t, "lisi", moves[0].Actor)
-	require.Len(t, e.repo.photos, 1)
-	assert.Equal(t, photo, e.repo.photos[0])
+	e.photoIs(t, ps[0], photo)
+}
+
+func (e *botEnv) products(t *testing.T) []shop.Product {
+	ps, _, err := e.st.Search(t.Context(), shop.Query{Limit: 100})
+	require.NoError(t, err)
+	return ps
+}
+
+// photoIs checks the product's photo, kept in the store.
+func (e *botEnv) photoIs(t *testing.T, p shop.Product, want []byte) {
+	t.Helper()
+	require.NotEmpty(t, p.PhotoID)
+	got, _, err := e.st.Photo(t.Context(), p.PhotoID)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
 }
 
 func TestAIBotMixedEncryptedImageAndFallback(t *testing.T) {
@@ -257,8 +258,9 @@ func TestAIBotMixedEncryptedImageAndFallback(t *testing.T) {
 	e.post(t, textMsg("x2", "wangwu", "group", "@店铺助手 #", ""))
 	assert.Contains(t, next(t, e.sent), "wangwu: 已入库")
 	e.drain(t)
-	require.Len(t, e.repo.photos, 1)
-	assert.Equal(t, photo, e.repo.photos[0], "the decrypted image is stored")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	e.photoIs(t, ps[0], photo) // the decrypted image
 }
 
 func TestAIBotImageFailures(t *testing.T) {
@@ -300,8 +302,7 @@ func TestAIBotBadRequests(t *testing.T) {
 		})
 	}
 	e.drain(t)
-	ps, _ := e.repo.Products(t.Context())
-	assert.Empty(t, ps)
+	assert.Empty(t, e.products(t))
 }
 
 func TestAIBotEnterChatWelcome(t *testing.T) {

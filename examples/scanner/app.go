@@ -8,26 +8,29 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/chat"
-	"github.com/qiwei-go/qiwei/examples/scanner/internal/sheetrepo"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/sheetsync"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/web"
 	"github.com/qiwei-go/qiwei/oauth"
 	"github.com/qiwei-go/qiwei/qrcode"
 	"github.com/qiwei-go/qiwei/smartsheet"
 	"github.com/qiwei-go/qiwei/wecom"
-	"github.com/qiwei-go/qiwei/wecom/redisstore"
 )
 
 // deps is what both modes hand to buildApp.
 type deps struct {
 	cfg    *config
 	wc     *wecom.Client
-	docID  string
-	store  wecom.TokenStore  // tokens, dedupe; shared through Redis when configured
-	redis  *redisstore.Store // nil without REDIS_URL
+	st     *store.Store     // the store of record
+	docID  string           // the smart sheet
+	owner  string           // this replica's name in the store's leases
+	tokens wecom.TokenStore // tokens and callback dedupe; shared through Redis when configured
 	log    *slog.Logger
 	names  map[string]string // userid → display name, when known
 	secure bool
@@ -36,22 +39,25 @@ type deps struct {
 // app is the assembled application.
 type app struct {
 	handler  http.Handler
+	st       *store.Store
 	shop     *shop.Service
-	repo     *sheetrepo.Repo
+	sync     *sheetsync.Syncer
+	imports  *imports.Runner
 	callback *wecom.CallbackHandler
 	chat     *chatQueue // runs the callback's chat messages, in order per member
 	aibot    *aiBot     // the AI bot callback, nil when not configured
 	notifier *notifier
 	docID    string
+	cfg      *config
+	log      *slog.Logger
 }
 
 func buildApp(ctx context.Context, d deps) (*app, error) {
 	cfg := d.cfg
-	ss, err := smartsheet.NewClient(d.wc)
-	if err != nil {
-		return nil, err
-	}
-	repo, err := sheetrepo.Open(ctx, ss, d.docID, d.log)
+	// The outbox retries for as long as WeCom needs; the client's own retries are kept short so a
+	// failed batch returns to the outbox (and its back-off) quickly.
+	ss, err := smartsheet.NewClient(d.wc, smartsheet.WithRetry(3, time.Second, 10*time.Second),
+		smartsheet.WithCallTimeout(30*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -59,31 +65,24 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	for _, m := range cfg.Managers {
 		managers[m] = true
 	}
-	n := &notifier{wc: d.wc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, dedupe: dedupeOf(d.store)}
-	var locker shop.Locker = shop.NewLocalLocker()
-	if d.redis != nil {
-		locker = shop.ChainLocker{locker, redisLocker{s: d.redis}}
-	}
 	var codes *shop.CodeGen
 	if cfg.CodePattern != "" {
 		if codes, err = shop.NewCodeGen(cfg.CodePattern); err != nil {
 			return nil, err
 		}
 	}
-	svc := shop.NewService(repo, shop.Options{Locker: locker, Codes: codes, Logger: d.log,
-		Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt, LowStock: n.lowStock}})
-	if fixed, err := svc.Reconcile(ctx); err != nil {
-		d.log.Warn("scanner: reconcile failed", "err", err)
-	} else if len(fixed) > 0 {
-		d.log.Warn("scanner: repaired stock from the ledger", "codes", fixed)
-	}
-	n.shop = svc
+	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
+	syncer := sheetsync.New(d.st, ss, svc, d.docID, sheetsync.Options{Owner: d.owner, MaxDelay: max(cfg.SyncDelay, time.Millisecond),
+		ReconcileEvery: reconcileEvery(cfg), Logger: d.log})
+	runner := imports.NewRunner(d.st, svc, d.owner, d.log)
+	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner}
 	signer, err := qrcode.NewSigner(cfg.LabelKey, cfg.PublicURL)
 	if err != nil {
 		return nil, err
 	}
+	dedupe := dedupeOf(d.tokens)
 	botToken, botKey := aibotSettings(cfg)
-	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupeOf(d.store), Log: d.log,
+	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log,
 		Send: func(ctx context.Context, user, text string) error {
 			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{user}, Content: text})
 			return err
@@ -91,7 +90,8 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	flow := chat.New(svc, bot.download(func(ctx context.Context, mediaID string) ([]byte, error) {
+	bot.keepImages(d.st)
+	flow := chat.New(svc, d.st, bot.download(func(ctx context.Context, mediaID string) ([]byte, error) {
 		f, err := d.wc.Media().Download(ctx, mediaID)
 		if err != nil {
 			return nil, err
@@ -102,11 +102,15 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		func(u string) bool { return managers[u] })
 	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
 	bot.attach(flow, chatQ)
-	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, chatQ.handler())
+	// Deliveries are deduplicated here rather than by the SDK: a smart_sheet_change is never
+	// dropped (see dispatch).
+	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ, dedupe, d.log),
+		wecom.WithDeduper(keepAll{}))
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
-	w, err := web.New(web.Config{Shop: svc, Signer: signer, ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo,
+	w, err := web.New(web.Config{Shop: svc, Store: d.st, Sync: syncer, Imports: runner, Signer: signer,
+		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo,
 		User: func(r *http.Request) (web.User, bool) {
 			id, ok := oauth.IdentityFrom(r.Context())
 			if !ok || id.UserID == "" {
@@ -136,7 +140,68 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		mux.Handle(aibotPath, bot) // WeCom calls it: outside the login middleware, like /wecom/callback
 	}
 	mux.Handle("/", oauth.Middleware(w, mo))
-	return &app{handler: mux, shop: svc, repo: repo, callback: cb, chat: chatQ, aibot: bot, notifier: n, docID: d.docID}, nil
+	return &app{handler: mux, st: d.st, shop: svc, sync: syncer, imports: runner, callback: cb, chat: chatQ, aibot: bot,
+		notifier: n, docID: d.docID, cfg: cfg, log: d.log}, nil
+}
+
+func reconcileEvery(cfg *config) time.Duration {
+	if cfg.Reconcile <= 0 {
+		return -1
+	}
+	return cfg.Reconcile
+}
+
+// dispatch routes callbacks: smart_sheet_change to the sheet sync (stored, applied in the
+// background), messages to the chat queue.
+//
+// A smart_sheet_change only names the records that changed, and the sync reads them back, so a
+// repeated one costs a read and changes nothing; but two changes of one record within a second
+// carry the same fields as a retry would, and dropping the second would leave the edit unseen until
+// the next reconcile. So those events are never deduplicated; messages are, by WeCom's rules
+// (MsgId; for events the sender, time and content), across replicas when dedupe is shared.
+func dispatch(s *sheetsync.Syncer, q *chatQueue, dedupe wecom.Deduper, log *slog.Logger) wecom.MessageHandler {
+	chatH := q.handler()
+	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
+		if m.MsgType == wecom.MsgTypeEvent && m.Event == wecom.EventSmartSheetChange {
+			return nil, s.HandleCallback(ctx, m)
+		}
+		key := "scanner:callback:" + m.DedupeKey()
+		first, err := dedupe.Claim(ctx, key, 10*time.Minute)
+		if err != nil {
+			log.Warn("scanner: callback dedupe failed; processing anyway", "err", err)
+		} else if !first {
+			return nil, nil // WeCom's retry of a delivery already accepted
+		}
+		reply, err := chatH(ctx, m)
+		if err != nil {
+			// Not accepted (the queue is full): let WeCom's retry through.
+			if d, ok := dedupe.(interface {
+				Delete(ctx context.Context, key string) error
+			}); ok {
+				_ = d.Delete(context.WithoutCancel(ctx), key)
+			}
+		}
+		return reply, err
+	}
+}
+
+// keepAll is a wecom.Deduper that drops nothing: the app deduplicates itself (see dispatch).
+type keepAll struct{}
+
+func (keepAll) Claim(context.Context, string, time.Duration) (bool, error) { return true, nil }
+
+// start runs the background loops (sheet sync, import jobs, notices) until ctx ends.
+func (a *app) start(ctx context.Context) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	for _, f := range []func(context.Context){a.sync.Run, a.imports.Run, a.notifier.run,
+		func(ctx context.Context) { a.notifier.summaryLoop(ctx, a.cfg.SummaryHour) }} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(ctx)
+		}()
+	}
+	return &wg
 }
 
 // chatRunner turns app-chat messages into the register-by-chat flow. It runs after the callback has
@@ -174,29 +239,7 @@ func errText(err error) string {
 	if errors.Is(err, shop.ErrInvalid) || errors.Is(err, shop.ErrCodeTaken) {
 		return err.Error()
 	}
-	return "企业微信暂时不可用"
-}
-
-// redisLocker serialises a bag's changes across replicas with the Redis lock.
-type redisLocker struct{ s *redisstore.Store }
-
-func (l redisLocker) Lock(ctx context.Context, key string) (func(), error) {
-	t := time.NewTicker(25 * time.Millisecond)
-	defer t.Stop()
-	for {
-		unlock, ok, err := l.s.Lock(ctx, "scanner:lock:"+key, 30*time.Second)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			return func() { _ = unlock(context.Background()) }, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return "系统暂时不可用"
 }
 
 func dedupeOf(s wecom.TokenStore) wecom.Deduper {

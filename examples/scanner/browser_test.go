@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,15 +14,19 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/internal/browsertest"
 	"github.com/qiwei-go/qiwei/internal/testsvc"
+	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
 
 // screensDir keeps the screenshots of TestBrowser for review.
 const screensDir = "testdata/screens"
 
 // TestBrowser uses the app in headless Chromium on a phone-sized screen: the product page (sell
-// through the dialog), the home list and the stats page. Screenshots go to testdata/screens.
+// through the dialog), the home list, the stats page, the chat simulator, an import with its
+// progress page, the sync status with a stuck row, and a product deleted in the sheet; then some of
+// them on a desktop screen. Screenshots go to testdata/screens (refreshed with QIWEI_SCREENS=1).
 func TestBrowser(t *testing.T) {
 	testsvc.Chromium(t) // skip before starting the app when there is no browser
 	in := startDemoApp(t)
@@ -89,18 +94,26 @@ func TestBrowser(t *testing.T) {
 	// The demo's chat simulator: photo, price, name, "#", and the app's reply.
 	var chat string
 	begin = time.Now()
+	// Each message waits for the app's reply to the one before (the app handles a member's
+	// messages in order; the test must not race them).
+	replied := func(text string) chromedp.Action {
+		return chromedp.Poll(`Array.from(document.querySelectorAll('#chat .msg.app')).some(function (m) { return m.textContent.indexOf(`+
+			strconv.Quote(text)+`) >= 0; })`, nil, chromedp.WithPollingTimeout(20*time.Second))
+	}
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(in.base+"/demo/chat"),
 		chromedp.WaitVisible("#send-hash", chromedp.ByQuery),
 		chromedp.Click(`.samples label:nth-child(3)`, chromedp.ByQuery), // the radio itself is hidden
 		chromedp.Click("#send-photo", chromedp.ByQuery),
+		replied("已收到第 1 张照片"),
 		chromedp.SendKeys("#price", "1599", chromedp.ByQuery),
 		chromedp.Click("#send-price", chromedp.ByQuery),
+		replied("价格 ¥1599.00 已记录"),
 		chromedp.SendKeys("#name", "酒红色手提包", chromedp.ByQuery),
 		chromedp.Click("#send-name", chromedp.ByQuery),
-		chromedp.Poll(`document.querySelectorAll('#chat .msg.app').length >= 3`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		replied("名称「酒红色手提包」已记录"),
 		chromedp.Click("#send-hash", chromedp.ByQuery),
-		chromedp.Poll(`document.querySelector('#chat').textContent.indexOf('已入库') >= 0`, nil, chromedp.WithPollingTimeout(15*time.Second)),
+		replied("已入库"),
 		chromedp.Text("#chat", &chat, chromedp.ByQuery),
 		shot("chat.png"),
 	))
@@ -109,10 +122,99 @@ func TestBrowser(t *testing.T) {
 	assert.Contains(t, chat, "已入库：酒红色手提包")
 	assert.Contains(t, chat, "售价 ¥1599.00")
 
-	for _, f := range []string{"product.png", "product-sold.png", "home.png", "stats.png", "chat.png"} {
+	screensOfSync(t, ctx, in, mgr, dir, code)
+
+	for _, f := range []string{"product.png", "product-sold.png", "home.png", "stats.png", "chat.png", "import.png",
+		"import-job.png", "sync.png", "product-deleted.png", "home-desktop.png", "product-desktop.png",
+		"import-job-desktop.png", "sync-desktop.png"} {
 		fi, err := os.Stat(filepath.Join(dir, f))
 		if assert.NoError(t, err) {
 			t.Logf("%s: %s KB", f, strconv.FormatInt(fi.Size()/1024, 10))
 		}
 	}
+}
+
+// screensOfSync drives the pages of the store-and-sync design: an import (upload, progress page),
+// the sync status while WeCom refuses writes (a stuck row with its error), a product whose row a
+// member deleted in the sheet, and the desktop layouts.
+func screensOfSync(t *testing.T, ctx context.Context, in *instance, mgr *browser, dir, code string) {
+	shot := func(name string) chromedp.Action { return browsertest.Shot(dir, name) }
+	csv := filepath.Join(t.TempDir(), "新品.csv")
+	require.NoError(t, os.WriteFile(csv, []byte("名称,品牌,售价,库存,位置\n焦糖色托特包,Coach,2980,2,A-1\n黑色斜挎包,Tory Burch,1790,1,A-2\n缺价格的包,,,1,\n"), 0o600))
+	var jobText string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(in.base+"/import"),
+		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{csv}, chromedp.ByQuery),
+		chromedp.Click("#import-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#job", chromedp.ByQuery),
+		chromedp.Poll(`!document.querySelector('#job-done').hidden`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Text("#job", &jobText, chromedp.ByQuery),
+		shot("import-job.png"),
+		chromedp.Navigate(in.base+"/import"),
+		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
+		shot("import.png"),
+	))
+	assert.Contains(t, jobText, "3 / 3 行")
+
+	// WeCom refuses the sheet's writes for a while: the rows wait, with their error, and the bar
+	// tells how many are behind.
+	require.NoError(t, in.app.sync.Flush(t.Context()))
+	for _, ep := range []string{"POST /cgi-bin/wedoc/smartsheet/add_records", "POST /cgi-bin/wedoc/smartsheet/update_records"} {
+		require.NoError(t, in.fake.InjectFault(ep, 1000, wecomtest.ErrCodeFault(45009)))
+	}
+	st, _ := mgr.json(t, "POST", "/api/products/"+code+"/restock", map[string]any{"qty": 1})
+	require.Equal(t, http.StatusOK, st)
+	require.Error(t, in.app.sync.Flush(t.Context()))
+	var stuck int
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(in.base+"/sync"),
+		chromedp.WaitVisible("#stuck", chromedp.ByQuery),
+		chromedp.Evaluate(`document.querySelectorAll('#stuck li:not(.empty)').length`, &stuck),
+		chromedp.WaitVisible("#syncbar", chromedp.ByQuery),
+		shot("sync.png"),
+		chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(1)),
+		chromedp.Navigate(in.base+"/sync"),
+		chromedp.WaitVisible("#stuck", chromedp.ByQuery),
+		shot("sync-desktop.png"),
+		chromedp.Navigate(in.base+"/"),
+		chromedp.WaitVisible(".list", chromedp.ByQuery),
+		shot("home-desktop.png"),
+		chromedp.Navigate(in.base+"/p/"+code),
+		chromedp.WaitVisible("#sell-btn", chromedp.ByQuery),
+		shot("product-desktop.png"),
+		chromedp.Navigate(in.base+"/import"),
+		chromedp.Click(`.moves a`, chromedp.ByQuery),
+		chromedp.WaitVisible("#job", chromedp.ByQuery),
+		chromedp.Poll(`!document.querySelector('#job-done').hidden`, nil, chromedp.WithPollingTimeout(20*time.Second)),
+		shot("import-job-desktop.png"),
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile, chromedp.EmulateTouch),
+	))
+	assert.GreaterOrEqual(t, stuck, 2, "the product and its ledger row wait, with WeCom's error")
+	in.fake.ClearFaults()
+	require.NoError(t, in.app.sync.Flush(t.Context()))
+
+	// A member deletes the bag's row in the sheet: the product page says so and offers a restore.
+	rows, err := in.app.st.SheetRows(t.Context(), store.TopicProducts, []string{code})
+	require.NoError(t, err)
+	st, m := mgr.json(t, "POST", "/_fake/test/smartsheet/member_delete", map[string]any{"userid": "zhangsan",
+		"docid": in.app.docID, "sheet": "商品", "record_ids": []string{rows[code].RecordID}})
+	require.Equal(t, http.StatusOK, st, m)
+	for begin := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		_, p := mgr.json(t, "GET", "/api/products/"+code, nil)
+		if p["deleted"] == true {
+			break
+		}
+		require.Less(t, time.Since(begin), 20*time.Second, "the deletion never reached the app")
+	}
+	var status string
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(in.base+"/p/"+code),
+		chromedp.WaitVisible("#restore-btn", chromedp.ByQuery),
+		chromedp.Text("#status", &status, chromedp.ByQuery),
+		shot("product-deleted.png"),
+		chromedp.Click("#restore-btn", chromedp.ByQuery),
+		chromedp.WaitVisible("#sell-btn", chromedp.ByQuery),
+	))
+	assert.Equal(t, "已删除", strings.TrimSpace(status))
 }

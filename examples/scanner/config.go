@@ -10,13 +10,15 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is the app's configuration: flags plus environment. Real mode needs WECOM_*; without
 // them the app runs in demo mode on an embedded fake WeCom.
 type config struct {
-	Addr    string
-	DataDir string
+	Addr     string
+	DataDir  string
+	DemoBags int // demo mode: bags seeded on first start (-demo-bags)
 
 	Demo          bool
 	CorpID        string
@@ -27,8 +29,12 @@ type config struct {
 	CallbackKey   string // EncodingAESKey
 	AIBotToken    string // AI bot (智能机器人) callback, optional; demo mode uses the callback's
 	AIBotKey      string
-	RedisURL      string
+	RedisURL      string // tokens and callback dedupe, shared by replicas
+	DatabaseURL   string // the store: postgres://… for several replicas; default SQLite under DataDir
+	BaseURL       string // WeCom API host (WECOM_BASE_URL), e.g. a wecomfake in staging; "" = the real one
 	DocID         string
+	SyncDelay     time.Duration // how long a change may wait to be batched into the sheet
+	Reconcile     time.Duration // reconcile period; 0 = off
 	Managers      []string
 	CodePattern   string
 	SessionKey    []byte
@@ -54,7 +60,31 @@ func loadConfig(addr, dataDir string) (*config, error) {
 		PublicURL: strings.TrimRight(os.Getenv("PUBLIC_URL"), "/"), CallbackToken: os.Getenv("WECOM_CALLBACK_TOKEN"),
 		CallbackKey: os.Getenv("WECOM_CALLBACK_AES_KEY"), RedisURL: os.Getenv("REDIS_URL"), DocID: os.Getenv("WECOM_DOC_ID"),
 		Managers: envList("WECOM_MANAGERS"), CodePattern: os.Getenv("CODE_PATTERN"), ShopName: os.Getenv("SHOP_NAME"),
-		LowStockAt: 1, SummaryHour: 21, AIBotToken: os.Getenv("WECOM_AIBOT_TOKEN"), AIBotKey: os.Getenv("WECOM_AIBOT_AES_KEY")}
+		LowStockAt: 1, SummaryHour: 21, AIBotToken: os.Getenv("WECOM_AIBOT_TOKEN"), AIBotKey: os.Getenv("WECOM_AIBOT_AES_KEY"),
+		DatabaseURL: os.Getenv("DATABASE_URL"), BaseURL: strings.TrimRight(os.Getenv("WECOM_BASE_URL"), "/"),
+		SyncDelay: 8 * time.Second, Reconcile: 10 * time.Minute}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return nil, errors.New("DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite database)")
+	}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+		min time.Duration
+	}{{"SYNC_MAX_DELAY", &c.SyncDelay, 0}, {"RECONCILE_EVERY", &c.Reconcile, time.Minute}} {
+		v := os.Getenv(d.env)
+		if v == "" {
+			continue
+		}
+		if v == "0" || v == "off" {
+			*d.dst = 0
+			continue
+		}
+		n, err := time.ParseDuration(v)
+		if err != nil || n < d.min {
+			return nil, fmt.Errorf("%s must be a duration such as 10m (at least %v), or off", d.env, d.min)
+		}
+		*d.dst = n
+	}
 	if (c.AIBotToken == "") != (c.AIBotKey == "") {
 		return nil, errors.New("set both WECOM_AIBOT_TOKEN and WECOM_AIBOT_AES_KEY, or neither")
 	}
@@ -75,6 +105,11 @@ func loadConfig(addr, dataDir string) (*config, error) {
 	if c.CorpID == "" && c.Secret == "" && os.Getenv("WECOM_AGENT_ID") == "" {
 		c.Demo = true
 		return c, nil
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, errors.New("WECOM_BASE_URL must be an absolute URL such as https://qyapi.weixin.qq.com")
+		}
 	}
 	var missing []string
 	for k, v := range map[string]string{"WECOM_CORP_ID": c.CorpID, "WECOM_SECRET": c.Secret, "WECOM_AGENT_ID": os.Getenv("WECOM_AGENT_ID"),

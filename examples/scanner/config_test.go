@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,6 +39,23 @@ func TestLoadConfig(t *testing.T) {
 		{name: "summary off", env: map[string]string{"SUMMARY_HOUR": "-1"}, check: func(t *testing.T, c *config) {
 			assert.Equal(t, -1, c.SummaryHour)
 		}},
+		{name: "sync defaults", env: map[string]string{}, check: func(t *testing.T, c *config) {
+			assert.Equal(t, 8*time.Second, c.SyncDelay)
+			assert.Equal(t, 10*time.Minute, c.Reconcile)
+			assert.Empty(t, c.DatabaseURL)
+		}},
+		{name: "sync settings", env: map[string]string{"SYNC_MAX_DELAY": "2s", "RECONCILE_EVERY": "off",
+			"DATABASE_URL": "postgres://u:p@db:5432/shop"}, check: func(t *testing.T, c *config) {
+			assert.Equal(t, 2*time.Second, c.SyncDelay)
+			assert.Zero(t, c.Reconcile)
+			assert.Equal(t, "postgres://u:p@db:5432/shop", c.DatabaseURL)
+		}},
+		{name: "bad RECONCILE_EVERY", env: map[string]string{"RECONCILE_EVERY": "5s"}, wantErr: "RECONCILE_EVERY"},
+		{name: "bad DATABASE_URL", env: map[string]string{"DATABASE_URL": "mysql://x"}, wantErr: "DATABASE_URL"},
+		{name: "WECOM_BASE_URL", env: with(real, "WECOM_BASE_URL", "http://127.0.0.1:9000/"), check: func(t *testing.T, c *config) {
+			assert.Equal(t, "http://127.0.0.1:9000", c.BaseURL)
+		}},
+		{name: "bad WECOM_BASE_URL", env: with(real, "WECOM_BASE_URL", "qyapi"), wantErr: "WECOM_BASE_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +89,7 @@ func TestServeRefusesAShortSessionKey(t *testing.T) {
 		t.Setenv(k, "")
 	}
 	t.Setenv("SESSION_KEY", "too-short")
-	err := serve(context.Background(), "127.0.0.1:0", t.TempDir(), testLogger(t), nil)
+	err := serve(context.Background(), options{Addr: "127.0.0.1:0", DataDir: t.TempDir()}, testLogger(t), nil)
 	require.ErrorContains(t, err, "SESSION_KEY must be at least 32 characters")
 	assert.NotContains(t, err.Error(), "too-short", "the key itself is never in an error")
 }

@@ -91,9 +91,7 @@ func demoChatRoutes(mux *http.ServeMux, fake *wecomtest.Handler, log *slog.Logge
 		user := q.Get("user")
 		all := fake.Messages(wecomtest.MessageApp)
 		from, _ := strconv.Atoi(q.Get("since"))
-		if from < 0 || from > len(all) {
-			from = 0 // the fake's record was cleared
-		}
+		from = min(max(from, 0), len(all)) // never replays what a page has shown
 		type reply struct {
 			Time string `json:"time"`
 			Text string `json:"text"`

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/qiwei-go/qiwei/examples/scanner/internal/sheetrepo"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/sheetsync"
 	"github.com/qiwei-go/qiwei/smartsheet"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
@@ -264,43 +264,63 @@ func waitReply(t *testing.T, in *instance, from int, user, want string) string {
 	return ""
 }
 
-// checkLedger reads the smart sheet with a client of its own and checks that every product's 库存
-// equals the sum of its 库存流水 rows.
+// checkLedger checks that every product's stock equals its ledger sum in the store, then writes
+// everything queued to the smart sheet and reads it with a client of its own: every product's
+// 库存 equals the sum of its 库存流水 rows there too, and no row is there twice.
 func checkLedger(t *testing.T, in *instance) {
 	ctx := t.Context()
-	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
-		wecom.WithBaseURL(in.base+fakePrefix))
+	bad, err := in.app.st.LedgerMismatches(ctx)
 	require.NoError(t, err)
-	ss, err := smartsheet.NewClient(wc)
-	require.NoError(t, err)
-	sheets, err := ss.Sheets(ctx, in.app.docID, nil)
-	require.NoError(t, err)
-	stock, ledger := map[string]int64{}, map[string]int64{}
-	var ledgers int
-	for _, sh := range sheets {
-		switch {
-		case sh.Title == sheetrepo.ProductsSheet:
-			for rec, err := range ss.Records(ctx, in.app.docID, sh.ID, nil) {
-				require.NoError(t, err)
-				stock[rec.Values["产品编码"].String()] = rec.Values["库存"].Int()
-			}
-		case strings.HasPrefix(sh.Title, "库存流水"):
-			ledgers++
-			for rec, err := range ss.Records(ctx, in.app.docID, sh.ID, nil) {
-				require.NoError(t, err)
-				ledger[rec.Values["产品编码"].String()] += rec.Values["数量"].Int()
-			}
-		}
-	}
-	require.Positive(t, ledgers)
+	require.Empty(t, bad, "stock = ledger sum in the store")
+	require.NoError(t, in.app.sync.Flush(ctx))
+	stock, ledger := sheetTotals(t, in.base+fakePrefix, in.app.docID)
 	require.GreaterOrEqual(t, len(stock), 30)
 	for code, n := range stock {
-		assert.Equal(t, n, ledger[code], "库存 of %s equals its ledger sum", code)
+		assert.Equal(t, n, ledger[code], "库存 of %s equals its ledger sum in the sheet", code)
 	}
 	for code := range ledger {
 		_, ok := stock[code]
 		assert.True(t, ok, "ledger rows of %s belong to a product", code)
 	}
+}
+
+// sheetTotals reads the document at the fake on base: 库存 per code in 商品, and the sum of 数量 per
+// code over every 库存流水 sheet. It fails on a duplicate row (two rows with one key).
+func sheetTotals(t *testing.T, base, docID string) (stock, ledger map[string]int64) {
+	ctx := t.Context()
+	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
+		wecom.WithBaseURL(base))
+	require.NoError(t, err)
+	ss, err := smartsheet.NewClient(wc)
+	require.NoError(t, err)
+	sheets, err := ss.Sheets(ctx, docID, nil)
+	require.NoError(t, err)
+	stock, ledger = map[string]int64{}, map[string]int64{}
+	seen := map[string]bool{}
+	var ledgers int
+	for _, sh := range sheets {
+		switch {
+		case sh.Title == sheetsync.ProductsTitle:
+			for rec, err := range ss.Records(ctx, docID, sh.ID, nil) {
+				require.NoError(t, err)
+				code := rec.Values["产品编码"].String()
+				_, dup := stock[code]
+				require.False(t, dup, "two rows of %s in 商品", code)
+				stock[code] = rec.Values["库存"].Int()
+			}
+		case strings.HasPrefix(sh.Title, sheetsync.LedgerTitle):
+			ledgers++
+			for rec, err := range ss.Records(ctx, docID, sh.ID, nil) {
+				require.NoError(t, err)
+				id := rec.Values["流水号"].String()
+				require.False(t, seen[id], "two ledger rows %s", id)
+				seen[id] = true
+				ledger[rec.Values["产品编码"].String()] += rec.Values["数量"].Int()
+			}
+		}
+	}
+	require.Positive(t, ledgers)
+	return stock, ledger
 }
 
 func decode(t *testing.T, data []byte) map[string]any {

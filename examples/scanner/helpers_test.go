@@ -22,20 +22,27 @@ import (
 var envVars = []string{"WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "PUBLIC_URL", "WECOM_CALLBACK_TOKEN",
 	"WECOM_CALLBACK_AES_KEY", "REDIS_URL", "WECOM_DOC_ID", "WECOM_MANAGERS", "CODE_PATTERN", "SHOP_NAME",
 	"LOW_STOCK_AT", "SUMMARY_HOUR", "SESSION_KEY", "LABEL_KEY",
-	"WECOM_AIBOT_TOKEN", "WECOM_AIBOT_AES_KEY"}
+	"WECOM_AIBOT_TOKEN", "WECOM_AIBOT_AES_KEY", "DATABASE_URL", "WECOM_BASE_URL", "SYNC_MAX_DELAY", "RECONCILE_EVERY"}
 
 // startDemo runs the whole app in demo mode, exactly as `go run ./examples/scanner` does, on a free
 // loopback port with its data in a temporary directory. It stops when the test ends.
 func startDemoApp(t testing.TB) *instance {
 	t.Helper()
+	return startDemoIn(t, t.TempDir(), 30)
+}
+
+// startDemoIn is startDemoApp with the data directory and the number of demo bags given.
+func startDemoIn(t testing.TB, dir string, bags int) *instance {
+	t.Helper()
 	for _, k := range envVars {
 		t.Setenv(k, "")
 	}
-	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *instance, 1)
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, "127.0.0.1:0", dir, testLogger(t), func(in *instance) { ready <- in }) }()
+	go func() {
+		done <- serve(ctx, options{Addr: "127.0.0.1:0", DataDir: dir, DemoBags: bags}, testLogger(t), func(in *instance) { ready <- in })
+	}()
 	select {
 	case in := <-ready:
 		t.Cleanup(func() {

@@ -8,6 +8,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,8 +27,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/qiwei-go/qiwei/examples/scanner/internal/sheetrepo"
-	"github.com/qiwei-go/qiwei/smartsheet"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/redisstore"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
@@ -34,20 +35,27 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	data := flag.String("data", "./scanner-data", "directory for local state (demo data, keys, doc id)")
+	data := flag.String("data", "./scanner-data", "directory for local state (the store, keys; the demo's fake WeCom)")
+	bags := flag.Int("demo-bags", 30, "demo mode: bags to seed, with a year of sales, on first start")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *addr, *data, log, os.Stdout); err != nil {
+	if err := run(ctx, options{Addr: *addr, DataDir: *data, DemoBags: *bags}, log, os.Stdout); err != nil {
 		log.Error("scanner: " + err.Error())
 		os.Exit(1)
 	}
 }
 
+// options are the command line.
+type options struct {
+	Addr, DataDir string
+	DemoBags      int
+}
+
 // run starts the app and serves until ctx ends, printing its URL to out.
-func run(ctx context.Context, addr, dataDir string, log *slog.Logger, out *os.File) error {
-	return serve(ctx, addr, dataDir, log, func(in *instance) {
+func run(ctx context.Context, o options, log *slog.Logger, out *os.File) error {
+	return serve(ctx, o, log, func(in *instance) {
 		if out != nil {
 			fmt.Fprintf(out, "\n箱包库存已启动 · scanner is running: %s\n", in.base)
 		}
@@ -61,13 +69,18 @@ type instance struct {
 	fake *wecomtest.Handler // the embedded fake WeCom (demo mode only)
 }
 
-// serve runs the app on addr with its state in dataDir until ctx ends. ready, when not nil, is
+// serve runs the app on o.Addr with its state in o.DataDir until ctx ends. ready, when not nil, is
 // called once the app answers requests.
-func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready func(*instance)) error {
-	cfg, err := loadConfig(addr, dataDir)
+func serve(ctx context.Context, o options, log *slog.Logger, ready func(*instance)) error {
+	cfg, err := loadConfig(o.Addr, o.DataDir)
 	if err != nil {
 		return err
 	}
+	cfg.DemoBags = o.DemoBags
+	if cfg.DemoBags <= 0 {
+		cfg.DemoBags = 30
+	}
+	dataDir := o.DataDir
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -77,7 +90,7 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 	if cfg.LabelKey, err = secretKey("LABEL_KEY", dataDir, "label.key"); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return err
 	}
@@ -117,7 +130,14 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 			closers[i]()
 		}
 	}()
-	d.store = wecom.NewMemoryStore()
+	if d.st, err = openStore(ctx, cfg); err != nil {
+		return err
+	}
+	closers = append(closers, func() { _ = d.st.Close() })
+	if d.owner, err = replicaID(dataDir); err != nil {
+		return err
+	}
+	d.tokens = wecom.NewMemoryStore()
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -125,10 +145,8 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 		}
 		rdb := redis.NewClient(opt)
 		closers = append(closers, func() { _ = rdb.Close() })
-		d.redis = redisstore.New(rdb, "qiwei:scanner:")
-		d.store = d.redis
+		d.tokens = redisstore.New(rdb, "qiwei:scanner:")
 	}
-	newDoc := false
 	var fake *wecomtest.Handler
 	if cfg.Demo {
 		if fake, err = startDemo(cfg, mux, base, log); err != nil {
@@ -137,44 +155,45 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 		closers = append(closers, func() { _ = fake.Close() })
 		demoRoutes(mux, fake, cfg, log)
 		d.names = demoNames()
-		if d.wc, err = demoClient(cfg, d.store, log); err != nil {
+		if d.wc, err = demoClient(cfg, d.tokens, log); err != nil {
 			return err
 		}
 	} else {
 		d.secure = strings.HasPrefix(cfg.PublicURL, "https://")
-		if d.wc, err = wecom.New(cfg.CorpID, cfg.Secret, wecom.WithAgentID(cfg.AgentID), wecom.WithTokenStore(d.store),
-			wecom.WithLogger(log)); err != nil {
+		opts := []wecom.Option{wecom.WithAgentID(cfg.AgentID), wecom.WithTokenStore(d.tokens), wecom.WithLogger(log)}
+		if cfg.BaseURL != "" {
+			opts = append(opts, wecom.WithBaseURL(cfg.BaseURL))
+		}
+		if d.wc, err = wecom.New(cfg.CorpID, cfg.Secret, opts...); err != nil {
 			return err
 		}
 	}
-	if d.docID, newDoc, err = docID(ctx, cfg, d.wc); err != nil {
+	if d.docID, err = resolveDoc(ctx, d); err != nil {
 		return err
 	}
 	a, err := buildApp(ctx, d)
 	if err != nil {
 		return err
 	}
+	// First start on a document an earlier version wrote: copy it into the store (resumable). Once
+	// done, start-up reads nothing from WeCom.
+	if err := a.sync.Import(ctx); err != nil {
+		return fmt.Errorf("import the existing smart sheet: %w", err)
+	}
 	if cfg.Demo {
-		// The fake's HTML view of the smart sheet, to see what the app wrote.
+		// The fake's HTML view of the smart sheet, to see (and edit, as a member) what the app wrote.
 		sheet := fakePrefix + "/wecomtest/doc/" + url.PathEscape(a.docID)
 		mux.Handle("GET /demo/sheet", http.RedirectHandler(sheet, http.StatusFound))
-	}
-	if cfg.Demo && newDoc {
-		log.Info("scanner: seeding demo data (first start)")
-		bags, sales, err := seedDemo(ctx, a.repo, time.Now().In(cst))
-		if err != nil {
+		if err := seedIfNew(ctx, a, cfg.DemoBags, log); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
-		if _, err := a.shop.Reconcile(ctx); err != nil {
-			return err
-		}
-		log.Info("scanner: demo data ready", "bags", bags, "sales", sales)
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go a.notifier.summaryLoop(sctx, cfg.SummaryHour)
+	loops := a.start(sctx)
 	appH.Store(&a.handler)
-	log.Info("scanner: ready", "url", base, "mode", map[bool]string{true: "demo", false: "real"}[cfg.Demo], "doc", a.docID)
+	log.Info("scanner: ready", "url", base, "mode", map[bool]string{true: "demo", false: "real"}[cfg.Demo], "doc", a.docID,
+		"store", d.st.Dialect().String())
 	if ready != nil {
 		ready(&instance{base: base, app: a, fake: fake})
 	}
@@ -187,32 +206,43 @@ func serve(ctx context.Context, addr, dataDir string, log *slog.Logger, ready fu
 	defer done()
 	// Finish queued chat messages first: in demo mode their replies go to the fake on this server.
 	_ = a.shutdown(shut)
+	cancel()
+	loops.Wait()
 	_ = srv.Shutdown(shut)
 	return nil
 }
 
-// docID returns the smart-sheet document: WECOM_DOC_ID, the one recorded in the data directory, or
-// a new one (an app may only use smart sheets it created, so the id is stored).
-func docID(ctx context.Context, cfg *config, wc *wecom.Client) (string, bool, error) {
-	if cfg.DocID != "" {
-		return cfg.DocID, false, nil
+// openStore opens DATABASE_URL, or the SQLite file in the data directory.
+func openStore(ctx context.Context, cfg *config) (*store.Store, error) {
+	dsn := cfg.DatabaseURL
+	if dsn == "" {
+		dsn = filepath.Join(cfg.DataDir, "scanner.db")
 	}
-	path := filepath.Join(cfg.DataDir, "docid")
-	if b, err := os.ReadFile(path); err == nil && strings.TrimSpace(string(b)) != "" {
-		return strings.TrimSpace(string(b)), false, nil
-	}
-	ss, err := smartsheet.NewClient(wc)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
-		return "", false, err
+		return nil, fmt.Errorf("open the store: %w", err)
 	}
-	id, err := sheetrepo.CreateDoc(ctx, ss, cfg.Managers)
-	if err != nil {
-		return "", false, err
+	return st, nil
+}
+
+// replicaID names this replica in the store's leases; it is kept in the data directory, so a
+// restarted replica takes its leases back at once.
+func replicaID(dataDir string) (string, error) {
+	path := filepath.Join(dataDir, "replica.id")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 8 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var k [8]byte
+	_, _ = rand.Read(k[:])
+	host, _ := os.Hostname()
+	id := strings.Trim(host+"-"+hex.EncodeToString(k[:]), "-")
+	if len(id) > 60 {
+		id = id[len(id)-60:]
 	}
 	if err := os.WriteFile(path, []byte(id+"\n"), 0o600); err != nil {
-		return "", false, fmt.Errorf("store doc id %s (set WECOM_DOC_ID=%s): %w", path, id, err)
+		return "", fmt.Errorf("store the replica id: %w", err)
 	}
-	return id, true, nil
+	return id, nil
 }
 
 // loopbackHost turns a listen address into one a browser on this machine can open.

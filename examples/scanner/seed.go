@@ -8,11 +8,14 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"log/slog"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 )
 
 // demoBag describes one seeded bag.
@@ -101,50 +104,137 @@ func bagPhoto(c color.RGBA, seed int) []byte {
 	return buf.Bytes()
 }
 
-// seedDemo registers the demo bags and about three months of sales through the shop's own rules,
-// with a clock that walks from the past to now.
-func seedDemo(ctx context.Context, repo shop.Repo, now time.Time) (int, int, error) {
-	rng := rand.New(rand.NewPCG(20250308, 1))
-	clock := now.AddDate(0, -3, 0)
-	svc := shop.NewService(repo, shop.Options{Now: func() time.Time { return clock }})
-	manager := shop.Actor{UserID: "zhangsan", Name: "张三", Manager: true}
-	staff := []shop.Actor{{UserID: "lisi", Name: "李四"}, {UserID: "wangwu", Name: "王五"}, manager}
-	var codes []string
-	for i, b := range demoBags {
-		clock = now.AddDate(0, -3, 0).Add(time.Duration(i) * 37 * time.Hour)
-		opening := b.stock + rng.IntN(8) + 3 // the sales below bring it down to about b.stock
-		p, err := svc.Register(ctx, manager, shop.NewProduct{Name: b.name, Brand: b.brand, Model: b.model, Color: b.color,
-			Price: shop.Yuan(b.price), Floor: shop.Yuan(math.Round(b.price * 0.9)), Cost: shop.Yuan(b.cost), Stock: opening,
-			Location: locations[i%len(locations)], Photo: bagPhoto(b.rgb, i), PhotoName: fmt.Sprintf("demo-%02d.jpg", i)})
-		if err != nil {
-			return 0, 0, fmt.Errorf("seed %s: %w", b.name, err)
-		}
-		codes = append(codes, p.Code)
+// seedIfNew seeds the demo shop on its first start: n bags and a year of sales, written to the store
+// in bulk (one transaction) with their outbox rows; the sheet sync then writes them to the smart
+// sheet in batches while the shop is already open.
+func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
+	if v, err := a.st.Get(ctx, "demo:seeded"); err != nil || v != "" {
+		return err
 	}
-	sales := 0
-	for day := 88; day >= 0; day-- {
-		for n := rng.IntN(5); n > 0; n-- {
-			i := rng.IntN(len(codes))
-			clock = time.Date(now.Year(), now.Month(), now.Day(), 10+rng.IntN(10), rng.IntN(60), 0, 0, cst).AddDate(0, 0, -day)
-			if clock.After(now) {
-				continue
-			}
-			p, err := svc.Product(ctx, codes[i])
+	if count, err := a.st.ProductCount(ctx); err != nil || count > 0 {
+		if err == nil {
+			err = a.st.Set(ctx, "demo:seeded", "existing data")
+		}
+		return err
+	}
+	begin := time.Now()
+	photos := make([]string, len(demoBags))
+	if err := a.st.WriteTx(ctx, func(tx *store.Tx) error {
+		for i, b := range demoBags {
+			id, err := tx.SavePhoto(ctx, bagPhoto(b.rgb, i))
 			if err != nil {
-				return 0, 0, err
+				return err
 			}
-			if p.Stock <= demoBags[i].stock {
+			photos[i] = id
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	ps, moves, sales := demoData(n, time.Now().In(cst), photos)
+	if err := a.st.BulkLoad(ctx, ps, moves, sales); err != nil {
+		return err
+	}
+	if err := a.st.Set(ctx, "demo:seeded", time.Now().Format(time.DateTime)); err != nil {
+		return err
+	}
+	a.sync.Kick()
+	log.Info("scanner: demo data ready", "bags", len(ps), "sales", len(sales), "ledger_rows", len(moves),
+		"took", time.Since(begin).Round(time.Millisecond))
+	return nil
+}
+
+// demoColors vary the demo bags beyond the first 30.
+var demoColors = []string{"黑色", "白色", "棕色", "米色", "红色", "藏青色", "灰色", "驼色", "酒红色", "墨绿色"}
+
+// demoData makes n bags registered over the past year and a year of sales (about three a day for a
+// small shop, one sale per bag a year for a big one), with restocks when a bag runs out. It is
+// deterministic but for the ids. Ledger rows come in time order, each bag's balances a chain.
+func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Movement, []shop.Sale) {
+	rng := rand.New(rand.NewPCG(20250308, uint64(n)))
+	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+	start := day0.AddDate(0, 0, -365)
+	manager := "zhangsan"
+	staff := []string{"lisi", "wangwu", manager}
+	type event struct {
+		at   time.Time
+		bag  int
+		kind shop.MoveKind
+		qty  int
+	}
+	ps := make([]shop.Product, n)
+	perDay := map[string]int{}
+	var events []event
+	for i := range ps {
+		b := demoBags[i%len(demoBags)]
+		v := i / len(demoBags)
+		created := start.Add(time.Duration(i) * 300 * 24 * time.Hour / time.Duration(max(n, 1))).
+			Add(9*time.Hour + time.Duration(rng.IntN(600))*time.Minute)
+		date := created.Format("20060102")
+		perDay[date]++
+		p := shop.Product{Code: fmt.Sprintf("BAG%s%03d", date, perDay[date]), Name: b.name, Brand: b.brand, Model: b.model,
+			Color: b.color, Price: shop.Yuan(b.price), Floor: shop.Yuan(math.Round(b.price * 0.9)), Cost: shop.Yuan(b.cost),
+			Location: locations[i%len(locations)], PhotoID: photos[i%len(photos)], CreatedAt: created}
+		if v > 0 {
+			p.Color = demoColors[v%len(demoColors)]
+			p.Price += shop.Yuan(float64(v%5) * 100)
+			p.Floor = shop.Yuan(math.Round(p.Price.Yuan() * 0.9))
+			p.Location = fmt.Sprintf("%s-%d", locations[i%len(locations)], v%50+1)
+		}
+		ps[i] = p
+		events = append(events, event{at: created, bag: i, kind: shop.MoveRegister, qty: 2 + rng.IntN(5)})
+	}
+	daily := max(3, n*8/10/365)
+	for d := 0; d < 365; d++ {
+		day := start.AddDate(0, 0, d)
+		for k := daily/2 + rng.IntN(daily+1); k > 0; k-- {
+			at := day.Add(10*time.Hour + time.Duration(rng.IntN(600))*time.Minute)
+			if at.After(now) {
 				continue
 			}
+			bag := rng.IntN(n)
+			if ps[bag].CreatedAt.After(at) {
+				continue // not in the shop yet
+			}
+			events = append(events, event{at: at, bag: bag, kind: shop.MoveSell, qty: -1})
+		}
+	}
+	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
+	var moves []shop.Movement
+	var sales []shop.Sale
+	stock := make([]int, n)
+	add := func(e event, reason, actor string) shop.Movement {
+		stock[e.bag] += e.qty
+		m := shop.Movement{ID: shop.NewID(e.at), Code: ps[e.bag].Code, Kind: e.kind, Qty: e.qty, Balance: stock[e.bag],
+			Reason: reason, Actor: actor, At: e.at}
+		moves = append(moves, m)
+		return m
+	}
+	for _, e := range events {
+		switch e.kind {
+		case shop.MoveRegister:
+			add(e, "新品入库", manager)
+		case shop.MoveSell:
+			if stock[e.bag] == 0 {
+				add(event{at: e.at.Add(-time.Minute), bag: e.bag, kind: shop.MoveRestock, qty: 2 + rng.IntN(4)}, "补货", manager)
+			}
+			actor := staff[rng.IntN(len(staff))]
+			m := add(e, "销售", actor)
+			p := &ps[e.bag]
 			price := p.Price
 			if rng.IntN(3) == 0 {
 				price = p.MinPrice()
 			}
-			if _, err := svc.Sell(ctx, staff[rng.IntN(len(staff))], p.Code, shop.SellInput{Price: &price}); err != nil {
-				return 0, 0, err
-			}
-			sales++
+			sales = append(sales, shop.Sale{ID: m.ID, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost, Actor: actor, At: e.at})
 		}
 	}
-	return len(codes), sales, nil
+	for i := range ps {
+		ps[i].Stock = stock[i]
+		ps[i].Status = shop.StatusOnSale
+		if stock[i] == 0 {
+			ps[i].Status = shop.StatusSoldOut
+		}
+		ps[i].UpdatedAt = ps[i].CreatedAt
+	}
+	return ps, moves, sales
 }

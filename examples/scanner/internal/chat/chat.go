@@ -1,16 +1,17 @@
 // Package chat registers bags from the app's conversation (应用会话): a member sends one or more
 // photos, then a price (and optionally a name), then "#". The app creates the bag and replies with
 // its code and label link. Retried callbacks never create two bags: the "#" message's MsgId is the
-// registration's request ID.
+// registration's request ID. Drafts are kept in the store, so a restart keeps them and every
+// replica sees the same draft of a member.
 package chat
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -30,30 +31,35 @@ type Message struct {
 // Downloader fetches an image message's media (media/get).
 type Downloader func(ctx context.Context, mediaID string) ([]byte, error)
 
-// Flow keeps one draft per member.
+// Drafts keeps one draft per member (package store implements it in the database). EditDraft runs
+// f on the member's draft (nil when there is none) in one transaction and stores what f returns;
+// nil removes the draft.
+type Drafts interface {
+	EditDraft(ctx context.Context, user string, f func(data []byte, updated time.Time) ([]byte, error)) error
+}
+
+// Flow turns members' messages into registrations.
 type Flow struct {
 	shop     *shop.Service
+	drafts   Drafts
 	download Downloader
 	links    func(code string) string // URL of a bag's label page
 	ttl      time.Duration
 	now      func() time.Time
 	manager  func(userID string) bool
-
-	mu     sync.Mutex
-	drafts map[string]*draft
 }
 
+// draft is a member's registration in progress.
 type draft struct {
-	photos []string // media ids, in order
-	price  shop.Money
-	name   string
-	at     time.Time
+	Photos []string   `json:"photos,omitempty"` // media ids, in order
+	Price  shop.Money `json:"price,omitempty"`
+	Name   string     `json:"name,omitempty"`
 }
 
 // New returns a flow. links builds the label URL sent back to the member.
-func New(s *shop.Service, download Downloader, links func(code string) string, isManager func(string) bool) *Flow {
-	return &Flow{shop: s, download: download, links: links, ttl: 30 * time.Minute, now: time.Now,
-		manager: isManager, drafts: map[string]*draft{}}
+func New(s *shop.Service, drafts Drafts, download Downloader, links func(code string) string, isManager func(string) bool) *Flow {
+	return &Flow{shop: s, drafts: drafts, download: download, links: links, ttl: 30 * time.Minute, now: time.Now,
+		manager: isManager}
 }
 
 const maxPhotos = 9
@@ -70,14 +76,17 @@ func (f *Flow) Handle(ctx context.Context, m Message) (string, error) {
 	}
 	switch m.Type {
 	case "image":
-		d := f.draft(m.From)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if len(d.photos) >= maxPhotos {
-			return fmt.Sprintf("最多 %d 张照片；发送价格，再发送 # 完成入库。", maxPhotos), nil
-		}
-		d.photos = append(d.photos, m.MediaID)
-		return fmt.Sprintf("已收到第 %d 张照片。请发送价格（如 1299），再发送 # 完成入库。", len(d.photos)), nil
+		var reply string
+		err := f.edit(ctx, m.From, func(d *draft) bool {
+			if len(d.Photos) >= maxPhotos {
+				reply = fmt.Sprintf("最多 %d 张照片；发送价格，再发送 # 完成入库。", maxPhotos)
+				return false
+			}
+			d.Photos = append(d.Photos, m.MediaID)
+			reply = fmt.Sprintf("已收到第 %d 张照片。请发送价格（如 1299），再发送 # 完成入库。", len(d.Photos))
+			return true
+		})
+		return reply, err
 	case "text":
 	default:
 		return "", nil
@@ -87,77 +96,72 @@ func (f *Flow) Handle(ctx context.Context, m Message) (string, error) {
 	case text == "#" || text == "＃":
 		return f.commit(ctx, m)
 	case text == "取消" || strings.EqualFold(text, "cancel"):
-		f.mu.Lock()
-		delete(f.drafts, m.From)
-		f.mu.Unlock()
-		return "已取消本次入库。", nil
+		err := f.drafts.EditDraft(ctx, m.From, func([]byte, time.Time) ([]byte, error) { return nil, nil })
+		return "已取消本次入库。", err
 	case text == "帮助" || text == "?" || text == "？" || strings.EqualFold(text, "help"):
 		return help, nil
 	}
 	if mm := priceRE.FindStringSubmatch(text); mm != nil {
 		y, _ := strconv.ParseFloat(mm[1], 64)
-		d := f.draft(m.From)
-		f.mu.Lock()
-		d.price = shop.Yuan(y)
-		n := len(d.photos)
-		f.mu.Unlock()
+		var n int
+		err := f.edit(ctx, m.From, func(d *draft) bool { d.Price, n = shop.Yuan(y), len(d.Photos); return true })
 		if n == 0 {
-			return fmt.Sprintf("价格 ¥%s 已记录。请发送照片，再发送 # 完成入库。", shop.Yuan(y)), nil
+			return fmt.Sprintf("价格 ¥%s 已记录。请发送照片，再发送 # 完成入库。", shop.Yuan(y)), err
 		}
-		return fmt.Sprintf("价格 ¥%s 已记录。发送 # 完成入库（可先发送名称）。", shop.Yuan(y)), nil
+		return fmt.Sprintf("价格 ¥%s 已记录。发送 # 完成入库（可先发送名称）。", shop.Yuan(y)), err
 	}
 	if utf8.RuneCountInString(text) <= 100 {
-		d := f.draft(m.From)
-		f.mu.Lock()
-		d.name = text
-		priced := d.price > 0
-		f.mu.Unlock()
+		priced := false
+		err := f.edit(ctx, m.From, func(d *draft) bool { d.Name, priced = text, d.Price > 0; return true })
 		if priced {
-			return "名称「" + text + "」已记录。发送 # 完成入库。", nil
+			return "名称「" + text + "」已记录。发送 # 完成入库。", err
 		}
-		return "名称「" + text + "」已记录。发送价格和 # 完成入库。", nil
+		return "名称「" + text + "」已记录。发送价格和 # 完成入库。", err
 	}
 	return help, nil
 }
 
 const help = "拍照入库：1) 发送包的照片；2) 发送价格，如 1299；3) 可选：发送名称；4) 发送 # 完成入库。发送“取消”放弃。"
 
-func (f *Flow) draft(user string) *draft {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	now := f.now()
-	for k, d := range f.drafts { // drop abandoned drafts
-		if now.Sub(d.at) > f.ttl {
-			delete(f.drafts, k)
+// edit changes user's draft (a new one when there is none or it was abandoned); f reports whether
+// to save.
+func (f *Flow) edit(ctx context.Context, user string, change func(d *draft) bool) error {
+	return f.drafts.EditDraft(ctx, user, func(data []byte, updated time.Time) ([]byte, error) {
+		d := f.decode(data, updated)
+		if !change(&d) {
+			return data, nil
 		}
+		return json.Marshal(d)
+	})
+}
+
+// decode reads a stored draft; an abandoned one (older than the TTL) is empty.
+func (f *Flow) decode(data []byte, updated time.Time) draft {
+	var d draft
+	if data != nil && f.now().Sub(updated) <= f.ttl {
+		_ = json.Unmarshal(data, &d)
 	}
-	d := f.drafts[user]
-	if d == nil {
-		d = &draft{}
-		f.drafts[user] = d
-	}
-	d.at = now
 	return d
 }
 
 func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
-	f.mu.Lock()
-	d := f.drafts[m.From]
-	var cp draft
-	if d != nil {
-		cp = *d
-		cp.photos = append([]string(nil), d.photos...)
+	var d draft
+	var raw []byte
+	if err := f.drafts.EditDraft(ctx, m.From, func(data []byte, updated time.Time) ([]byte, error) {
+		d, raw = f.decode(data, updated), data
+		return data, nil
+	}); err != nil {
+		return "", err
 	}
-	f.mu.Unlock()
-	if d == nil || cp.price <= 0 {
+	if d.Price <= 0 {
 		return "还没有价格。请先发送照片和价格（如 1299），再发送 #。", nil
 	}
-	in := shop.NewProduct{Name: cp.name, Price: cp.price, Stock: 1, RequestID: "chat-" + safeID(m.MsgID)}
+	in := shop.NewProduct{Name: d.Name, Price: d.Price, Stock: 1, RequestID: "chat-" + safeID(m.MsgID)}
 	if in.Name == "" {
 		in.Name = "新品 " + f.now().In(cst).Format("0102-1504")
 	}
-	if len(cp.photos) > 0 && f.download != nil {
-		img, err := f.download(ctx, cp.photos[0])
+	if len(d.Photos) > 0 && f.download != nil {
+		img, err := f.download(ctx, d.Photos[0])
 		if err != nil {
 			return "", fmt.Errorf("chat: download photo: %w", err)
 		}
@@ -168,11 +172,15 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f.mu.Lock()
-	if f.drafts[m.From] == d {
-		delete(f.drafts, m.From)
+	// The draft is done, unless the member started another one meanwhile.
+	if err := f.drafts.EditDraft(ctx, m.From, func(data []byte, _ time.Time) ([]byte, error) {
+		if string(data) == string(raw) {
+			return nil, nil
+		}
+		return data, nil
+	}); err != nil {
+		return "", err
 	}
-	f.mu.Unlock()
 	return fmt.Sprintf("已入库：%s\n编码 %s，售价 ¥%s\n标签：%s", p.Name, p.Code, p.Price, f.links(p.Code)), nil
 }
 

@@ -37,23 +37,23 @@ func (g *CodeGen) Prefix(now time.Time) string {
 	return strings.ReplaceAll(p, "{month}", now.Format("200601"))
 }
 
-// Next returns the first free code for now given the existing codes.
+// Next returns the code after the highest existing one for now. The counter has at least N digits
+// and grows a digit when it runs out (BAG20250308999, then BAG202503081000), so a big import on one
+// day never runs out of codes.
 func (g *CodeGen) Next(now time.Time, existing []string) (string, error) {
 	prefix := g.Prefix(now)
 	max := 0
 	for _, c := range existing {
 		rest, ok := strings.CutPrefix(c, prefix)
-		if !ok || len(rest) < g.digits {
+		if !ok || len(rest) < g.digits || len(rest) > 9 || strings.TrimLeft(rest, "0123456789") != "" {
 			continue
 		}
 		if n, err := strconv.Atoi(rest); err == nil && n > max {
 			max = n
 		}
 	}
-	next := max + 1
-	s := fmt.Sprintf("%0*d", g.digits, next)
-	if len(s) > g.digits {
-		return "", fmt.Errorf("shop: code counter for %s exhausted (%d digits)", prefix, g.digits)
+	if max >= 999_999_999 {
+		return "", fmt.Errorf("shop: code counter for %s exhausted", prefix)
 	}
-	return prefix + s, nil
+	return prefix + fmt.Sprintf("%0*d", g.digits, max+1), nil
 }

@@ -10,6 +10,7 @@ var (
 	ErrForbidden  = errors.New("仅店长可操作 (managers only)")
 	ErrInvalid    = errors.New("输入无效 (invalid input)")
 	ErrInactive   = errors.New("商品已下架 (product inactive)")
+	ErrDeleted    = errors.New("商品已在表格中删除 (product deleted in the smart sheet)")
 )
 
 // InputError is an [ErrInvalid] with a field-level message.

@@ -1,6 +1,6 @@
 // Package shop is the bag shop's inventory domain: products, the stock ledger (库存流水), sales
-// (销售记录) and the rules that keep them consistent. Storage is behind [Repo]; the app stores
-// everything in a WeCom smart sheet, tests use an in-memory repo.
+// (销售记录) and the rules that keep them consistent. Storage is behind [Store], which package store
+// implements on SQLite or PostgreSQL; every stock change is one database transaction.
 package shop
 
 import (
@@ -77,12 +77,15 @@ type Product struct {
 	Stock     int       `json:"stock"`      // 库存, equals the ledger sum
 	Location  string    `json:"location"`   // 位置
 	Status    Status    `json:"status"`     // 状态
-	PhotoURL  string    `json:"photo_url"`  // 图片
+	PhotoID   string    `json:"-"`          // a photo kept in the store (see Tx.SavePhoto), or ""
+	PhotoURL  string    `json:"photo_url"`  // 图片: an external picture (set in the sheet), used without PhotoID
+	Deleted   bool      `json:"deleted"`    // the row was deleted in the smart sheet (已删除); kept in the store
 	CreatedAt time.Time `json:"created_at"` // 入库时间
 	UpdatedAt time.Time `json:"updated_at"`
-
-	RecordID string `json:"-"` // storage id
 }
+
+// HasPhoto reports whether the product has a picture.
+func (p *Product) HasPhoto() bool { return p.PhotoID != "" || p.PhotoURL != "" }
 
 // MinPrice is the lowest price a sale may use.
 func (p *Product) MinPrice() Money {
@@ -111,11 +114,14 @@ const (
 	MoveSell     MoveKind = "出库"
 	MoveRestock  MoveKind = "入库"
 	MoveAdjust   MoveKind = "盘点"
+	// MoveSheetEdit is a change of 库存 made by a member in the smart sheet (表格修改).
+	MoveSheetEdit MoveKind = "表格修改"
 )
 
 // Movement is one row of the stock ledger (库存流水). Every stock change is one row.
 type Movement struct {
-	ID      string    `json:"id"` // 流水号: unique, also the idempotency key of the change
+	Seq     int64     `json:"seq"` // the store's sequence number: operation order, never a clock
+	ID      string    `json:"id"`  // 流水号: unique, also the idempotency key of the change
 	Code    string    `json:"code"`
 	Kind    MoveKind  `json:"kind"`
 	Qty     int       `json:"qty"`     // signed change

@@ -3,9 +3,9 @@ package shop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -75,98 +75,180 @@ func (n *NewProduct) validate() error {
 // ErrCodeTaken is returned when a registration names an existing code.
 var ErrCodeTaken = errors.New("编码已存在 (code already exists)")
 
-// Register creates a product (新品入库) with its opening ledger row. The code comes from the code
-// pattern unless given. With a RequestID, a retried registration returns the first result.
+// Registered is the outcome of one registration of [Service.RegisterBatch].
+type Registered struct {
+	Product *Product // nil when Err is set
+	Replay  bool     // the request ID had registered this bag before
+	Err     error    // ErrInvalid, ErrCodeTaken, ErrRequestReused: this row only
+}
+
+// Register creates a product (新品入库) with its opening ledger row, in one transaction. The code
+// comes from the code pattern unless given. With a RequestID, a retried registration returns the
+// first result. A photo is kept in the store; no WeCom call is made.
 func (s *Service) Register(ctx context.Context, a Actor, in NewProduct) (*Product, error) {
-	if err := in.validate(); err != nil {
-		return nil, err
-	}
-	unlock, err := s.locks.Lock(ctx, "register")
-	if err != nil {
-		return nil, fmt.Errorf("shop: lock: %w", err)
-	}
-	defer unlock()
-	now := s.now()
-	if in.RequestID != "" && (len(in.RequestID) > 64 || !isToken(in.RequestID)) {
-		return nil, invalid("request_id", "须为 1–64 位字母数字")
-	}
-	// The recent ledger tells a retried registration (its opening row carries the request ID) and
-	// the codes of registrations whose product row was never written.
-	recent, err := s.repo.MovementsSince(ctx, now.AddDate(0, 0, -2))
+	return s.RegisterWith(ctx, a, in, nil)
+}
+
+// RegisterWith is Register with also, which runs in the same transaction after the product was
+// created (the sheet sync links a row a member added in the smart sheet this way).
+func (s *Service) RegisterWith(ctx context.Context, a Actor, in NewProduct, also func(ctx context.Context, tx Tx, p *Product) error) (*Product, error) {
+	res, err := s.registerBatch(ctx, a, []NewProduct{in}, also, nil)
 	if err != nil {
 		return nil, err
 	}
-	var resume *Movement // this request's opening row, written by an earlier try
-	for i, m := range recent {
-		if in.RequestID != "" && m.ID == in.RequestID && m.Kind == MoveRegister {
-			resume = &recent[i]
+	return res[0].Product, res[0].Err
+}
+
+// RegisterBatch registers many products in one transaction (imports). Each row's outcome is in the
+// result; a row's own error (bad input, a taken code) does not stop the others. The error is for
+// the store itself (nothing was written).
+func (s *Service) RegisterBatch(ctx context.Context, a Actor, ins []NewProduct) ([]Registered, error) {
+	return s.registerBatch(ctx, a, ins, nil, nil)
+}
+
+// RegisterBatchWith is RegisterBatch with after, which runs at the end of the same transaction with
+// the outcomes (an import job records its progress this way, so that a restart resumes exactly).
+func (s *Service) RegisterBatchWith(ctx context.Context, a Actor, ins []NewProduct,
+	after func(ctx context.Context, tx Tx, res []Registered) error) ([]Registered, error) {
+	return s.registerBatch(ctx, a, ins, nil, after)
+}
+
+func (s *Service) registerBatch(ctx context.Context, a Actor, ins []NewProduct,
+	also func(ctx context.Context, tx Tx, p *Product) error,
+	after func(ctx context.Context, tx Tx, res []Registered) error) ([]Registered, error) {
+	ins = append([]NewProduct(nil), ins...)
+	res := make([]Registered, len(ins))
+	for i := range ins {
+		if err := ins[i].validate(); err != nil {
+			res[i].Err = err
+		} else if ins[i].RequestID != "" && (len(ins[i].RequestID) > 64 || !isToken(ins[i].RequestID)) {
+			res[i].Err = invalid("request_id", "须为 1–64 位字母数字")
 		}
 	}
-	if resume != nil {
-		p, err := s.repo.Product(ctx, resume.Code)
-		if !errors.Is(err, ErrNotFound) {
-			return p, err // done before (or a storage error)
+	var out []Registered
+	// Two replicas may pick the same new code at once; the loser's transaction fails on the
+	// unique code and is run again, seeing the winner's row.
+	for attempt := 1; ; attempt++ {
+		out = append(out[:0], res...)
+		err := s.store.Write(ctx, func(tx Tx) error {
+			now := s.now()
+			gen := &codeCursor{g: s.codes, now: now, tx: tx}
+			for i := range ins {
+				if out[i].Err != nil {
+					continue
+				}
+				p, replay, err := s.registerOne(ctx, tx, gen, a, &ins[i], now)
+				if err == nil && !replay && also != nil {
+					err = also(ctx, tx, p)
+				}
+				switch {
+				case errors.Is(err, ErrInvalid), errors.Is(err, ErrCodeTaken), errors.Is(err, ErrRequestReused):
+					out[i].Err = err
+				case err != nil:
+					return err
+				default:
+					out[i].Product, out[i].Replay = p, replay
+				}
+			}
+			if after != nil {
+				return after(ctx, tx, out)
+			}
+			return nil
+		})
+		if err == nil {
+			return out, nil
 		}
-		// The ledger row was written, the product row was not: finish with the same code.
-		in.Code, in.Stock = resume.Code, resume.Qty
-	}
-	all, err := s.repo.Products(ctx)
-	if err != nil {
-		return nil, err
-	}
-	code := in.Code
-	switch {
-	case resume != nil:
-	case code == "":
-		codes := make([]string, 0, len(all)+len(recent))
-		for _, p := range all {
-			codes = append(codes, p.Code)
-		}
-		for _, m := range recent {
-			codes = append(codes, m.Code) // never reuse the code of an unfinished registration
-		}
-		if code, err = s.codes.Next(now, codes); err != nil {
+		if !errors.Is(err, ErrConflict) || attempt == 3 {
 			return nil, err
 		}
-	default:
-		for _, p := range all {
-			if p.Code == code {
-				return nil, ErrCodeTaken
+	}
+}
+
+func (s *Service) registerOne(ctx context.Context, tx Tx, gen *codeCursor, a Actor, in *NewProduct, now time.Time) (*Product, bool, error) {
+	if in.RequestID != "" {
+		r, found, err := tx.Request(ctx, in.RequestID)
+		if err != nil {
+			return nil, false, err
+		}
+		if found {
+			if r.Op != "register" {
+				return nil, false, ErrRequestReused
+			}
+			p, err := tx.Lock(ctx, r.Code)
+			return p, true, err
+		}
+	}
+	p := &Product{Code: in.Code, Name: in.Name, Brand: in.Brand, Model: in.Model, Color: in.Color,
+		Price: in.Price, Floor: in.Floor, Cost: in.Cost, Stock: in.Stock, Location: in.Location,
+		PhotoURL: in.PhotoURL, CreatedAt: now, UpdatedAt: now}
+	if len(in.Photo) > 0 {
+		id, err := tx.SavePhoto(ctx, in.Photo)
+		if err != nil {
+			return nil, false, err
+		}
+		p.PhotoID, p.PhotoURL = id, ""
+	}
+	p.Status = p.statusFor(p.Stock)
+	for tries := 0; ; tries++ {
+		if in.Code == "" {
+			var err error
+			if p.Code, err = gen.next(ctx); err != nil {
+				return nil, false, err
 			}
 		}
-	}
-	photo := in.PhotoURL
-	if len(in.Photo) > 0 {
-		name := in.PhotoName
-		if name == "" {
-			name = code + ".jpg"
+		err := tx.CreateProduct(ctx, p)
+		if err == nil {
+			break
 		}
-		if photo, err = s.repo.UploadImage(ctx, name, in.Photo); err != nil {
-			return nil, fmt.Errorf("上传图片失败: %w", err)
+		// A generated code someone gave explicitly earlier: count on.
+		if in.Code != "" || !errors.Is(err, ErrCodeTaken) || tries == 100 {
+			return nil, false, err
 		}
 	}
-	p := &Product{Code: code, Name: in.Name, Brand: in.Brand, Model: in.Model, Color: in.Color,
-		Price: in.Price, Floor: in.Floor, Cost: in.Cost, Stock: in.Stock, Location: in.Location,
-		PhotoURL: photo, CreatedAt: now, UpdatedAt: now}
-	p.Status = p.statusFor(p.Stock)
-	if resume == nil {
-		// Ledger first, also for an opening stock of 0: the row makes a retry with the same
-		// request ID find this registration instead of creating a second bag.
-		id := in.RequestID
-		if id == "" {
-			id = NewID(now)
-		}
-		m := &Movement{ID: id, Code: code, Kind: MoveRegister, Qty: in.Stock, Balance: in.Stock,
-			Reason: "新品入库", Actor: a.UserID, At: now}
-		if err := s.repo.AddMovement(ctx, m); err != nil {
-			return nil, err
+	code := p.Code
+	id := in.RequestID
+	if id == "" {
+		id = NewID(now)
+	}
+	// The opening row, also for an opening stock of 0: every product has a ledger.
+	m := &Movement{ID: id, Code: code, Kind: MoveRegister, Qty: in.Stock, Balance: in.Stock,
+		Reason: "新品入库", Actor: a.UserID, At: now}
+	if err := tx.AddMovement(ctx, m); err != nil {
+		return nil, false, err
+	}
+	if in.RequestID != "" {
+		if err := tx.AddRequest(ctx, Request{ID: in.RequestID, Op: "register", Code: code, At: now}); err != nil {
+			return nil, false, err
 		}
 	}
-	if err := s.repo.CreateProduct(ctx, p); err != nil {
-		return nil, err
+	return p, false, nil
+}
+
+// codeCursor hands out new codes for one transaction: it reads the existing codes of today's
+// prefix once, then counts on.
+type codeCursor struct {
+	g     *CodeGen
+	now   time.Time
+	tx    Tx
+	codes []string
+	read  bool
+}
+
+func (c *codeCursor) next(ctx context.Context) (string, error) {
+	if !c.read {
+		prefix := c.g.Prefix(c.now)
+		codes, err := c.tx.Codes(ctx, prefix)
+		if err != nil {
+			return "", err
+		}
+		c.codes, c.read = codes, true
 	}
-	s.cache.store(*p)
-	return p, nil
+	code, err := c.g.Next(c.now, c.codes)
+	if err != nil {
+		return "", err
+	}
+	c.codes = append(c.codes[:0], code) // the next code counts on from this one
+	return code, nil
 }
 
 // UpdateInput changes a product's descriptive fields (not its stock). Nil fields stay.
@@ -176,40 +258,51 @@ type UpdateInput struct {
 	Status                              *Status
 }
 
-// Update edits a product. Price, floor, cost and status changes are for managers.
+// Update edits a product. Price, floor, cost and status changes are for managers. Setting the
+// status of a product deleted in the sheet brings it back (its row is written to the sheet again).
 func (s *Service) Update(ctx context.Context, a Actor, code string, in UpdateInput) (*Product, error) {
 	if (in.Price != nil || in.Floor != nil || in.Cost != nil || in.Status != nil) && !a.Manager {
 		return nil, ErrForbidden
 	}
 	code = NormalizeCode(code)
-	unlock, err := s.locks.Lock(ctx, "bag:"+code)
-	if err != nil {
-		return nil, err
+	if code == "" {
+		return nil, ErrNotFound
 	}
-	defer unlock()
-	p, err := s.repo.Product(ctx, code)
-	if err != nil {
-		return nil, err
-	}
+	var out *Product
+	err := s.store.Write(ctx, func(tx Tx) error {
+		p, err := tx.Lock(ctx, code)
+		if err != nil {
+			return err
+		}
+		if err := applyUpdate(p, in); err != nil {
+			return err
+		}
+		p.UpdatedAt = s.now()
+		if err := tx.SaveProduct(ctx, p); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func applyUpdate(p *Product, in UpdateInput) error {
 	n := NewProduct{Name: p.Name, Brand: p.Brand, Model: p.Model, Color: p.Color, Location: p.Location,
 		Price: p.Price, Floor: p.Floor, Cost: p.Cost}
-	set := func(dst *string, v *string) {
+	for dst, v := range map[*string]*string{&n.Name: in.Name, &n.Brand: in.Brand, &n.Model: in.Model,
+		&n.Color: in.Color, &n.Location: in.Location} {
 		if v != nil {
 			*dst = *v
 		}
 	}
-	set(&n.Name, in.Name)
-	set(&n.Brand, in.Brand)
-	set(&n.Model, in.Model)
-	set(&n.Color, in.Color)
-	set(&n.Location, in.Location)
 	for dst, v := range map[*Money]*Money{&n.Price: in.Price, &n.Floor: in.Floor, &n.Cost: in.Cost} {
 		if v != nil {
 			*dst = *v
 		}
 	}
 	if err := n.validate(); err != nil {
-		return nil, err
+		return err
 	}
 	p.Name, p.Brand, p.Model, p.Color, p.Location = n.Name, n.Brand, n.Model, n.Color, n.Location
 	p.Price, p.Floor, p.Cost = n.Price, n.Floor, n.Cost
@@ -221,14 +314,9 @@ func (s *Service) Update(ctx context.Context, a Actor, code string, in UpdateInp
 			p.Status = ""
 			p.Status = p.statusFor(p.Stock)
 		default:
-			return nil, invalid("status", "未知状态")
+			return invalid("status", "未知状态")
 		}
+		p.Deleted = false
 	}
-	p.UpdatedAt = s.now()
-	if err := s.repo.UpdateProduct(ctx, p); err != nil {
-		s.cache.invalidate(code)
-		return nil, err
-	}
-	s.cache.store(*p)
-	return p, nil
+	return nil
 }

@@ -2,8 +2,8 @@ package shop
 
 import (
 	"context"
-	"sort"
 	"strings"
+	"time"
 )
 
 // Query filters the product list.
@@ -11,54 +11,28 @@ type Query struct {
 	Text     string // matches code, name, brand, model, colour, location (case-insensitive)
 	Brand    string
 	Status   Status
-	LowStock bool // stock ≤ LowStockAt
-	Limit    int  // 0 = no limit
+	LowStock bool // stock ≤ LowStockAt (set by the service), not inactive
+	// LowStockAt is the low-stock threshold; [Service.Search] fills it in.
+	LowStockAt int
+	Deleted    bool      // list the products deleted in the sheet instead of the others
+	Since      time.Time // only products registered at or after this time
+	Limit      int       // page size: 1…1000, default 100
+	Offset     int
 }
 
-// Search returns matching products, newest first.
-func (s *Service) Search(ctx context.Context, q Query) ([]Product, error) {
-	all, err := s.Products(ctx)
-	if err != nil {
-		return nil, err
+// Search returns one page of matching products, newest first, and how many match in all.
+func (s *Service) Search(ctx context.Context, q Query) ([]Product, int, error) {
+	q.Text = strings.TrimSpace(q.Text)
+	q.Brand = strings.TrimSpace(q.Brand)
+	if q.Limit <= 0 || q.Limit > 1000 {
+		q.Limit = 100
 	}
-	text := strings.ToLower(strings.TrimSpace(q.Text))
-	var out []Product
-	for _, p := range all {
-		if q.Brand != "" && !strings.EqualFold(p.Brand, q.Brand) {
-			continue
-		}
-		if q.Status != "" && p.Status != q.Status {
-			continue
-		}
-		if q.LowStock && (p.Stock > s.hooks.LowStockAt || p.Status == StatusInactive) {
-			continue
-		}
-		if text != "" && !strings.Contains(strings.ToLower(strings.Join([]string{p.Code, p.Name, p.Brand, p.Model, p.Color, p.Location}, "\x00")), text) {
-			continue
-		}
-		out = append(out, p)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
-	if q.Limit > 0 && len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	return out, nil
+	q.Offset = max(q.Offset, 0)
+	q.LowStockAt = s.hooks.LowStockAt
+	return s.store.Search(ctx, q)
 }
 
 // Brands lists the distinct brands, sorted.
 func (s *Service) Brands(ctx context.Context) ([]string, error) {
-	all, err := s.Products(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range all {
-		if p.Brand != "" && !seen[p.Brand] {
-			seen[p.Brand] = true
-			out = append(out, p.Brand)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
+	return s.store.Brands(ctx)
 }

@@ -8,51 +8,43 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 )
 
-// Service applies the shop's rules on top of a [Repo]: every stock change is serialised per bag,
-// written to the ledger first (idempotently), then to the product, and stock never goes below zero.
+// Service applies the shop's rules on top of a [Store]. Every stock change is one transaction: the
+// bag is locked, the ledger row, the product's stock, the sale and the request ID are written
+// together, and stock never goes below zero (the database refuses it too).
 type Service struct {
-	repo  Repo
-	locks Locker
-	cache *productCache
+	store Store
 	codes *CodeGen
 	log   *slog.Logger
 	now   func() time.Time
 	hooks Hooks
-
-	dirtyMu sync.Mutex
-	dirty   map[string]bool // products whose stock write failed after the ledger write
 }
 
-// Hooks are called after successful changes (notifications). They must not block for long.
+// Hooks configure what a change triggers besides the data itself.
 type Hooks struct {
-	LowStock func(p Product) // stock fell to or below the threshold
-	// LowStockAt is the threshold for LowStock (default 1).
+	// LowStockAt is the stock at or below which a sale queues a low-stock notice (default 1).
 	LowStockAt int
+	// AfterLock, when set, runs inside a change's transaction right after the bag was locked
+	// (tests use it to prove that changes of one bag are serialised).
+	AfterLock func(code string, stock int)
 }
+
+// TopicLowStock is the outbox topic of low-stock notices; the entity is the product code.
+const TopicLowStock = "lowstock"
 
 // Options configures a [Service].
 type Options struct {
-	Locker   Locker        // default: NewLocalLocker()
-	CacheTTL time.Duration // default 60 s
-	Codes    *CodeGen      // default: NewCodeGen("BAG{date}{seq:3}")
-	Logger   *slog.Logger
-	Now      func() time.Time
-	Hooks    Hooks
+	Codes  *CodeGen // default: NewCodeGen("BAG{date}{seq:3}")
+	Logger *slog.Logger
+	Now    func() time.Time
+	Hooks  Hooks
 }
 
-// NewService returns a service on repo.
-func NewService(repo Repo, o Options) *Service {
-	if o.Locker == nil {
-		o.Locker = NewLocalLocker()
-	}
-	if o.CacheTTL <= 0 {
-		o.CacheTTL = time.Minute
-	}
+// NewService returns a service on st.
+func NewService(st Store, o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -65,65 +57,34 @@ func NewService(repo Repo, o Options) *Service {
 	if o.Hooks.LowStockAt <= 0 {
 		o.Hooks.LowStockAt = 1
 	}
-	return &Service{repo: repo, locks: o.Locker, cache: newProductCache(o.CacheTTL, o.Now), codes: o.Codes,
-		log: o.Logger, now: o.Now, hooks: o.Hooks, dirty: map[string]bool{}}
+	return &Service{store: st, codes: o.Codes, log: o.Logger, now: o.Now, hooks: o.Hooks}
 }
 
-// Product returns a product, from cache when warm.
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// LowStockAt returns the low-stock threshold.
+func (s *Service) LowStockAt() int { return s.hooks.LowStockAt }
+
+// Product returns a product.
 func (s *Service) Product(ctx context.Context, code string) (*Product, error) {
 	code = NormalizeCode(code)
 	if code == "" {
 		return nil, ErrNotFound
 	}
-	if p, ok := s.cache.get(code); ok {
-		return &p, nil
-	}
-	gen := s.cache.generation()
-	p, err := s.repo.Product(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	s.cache.put(*p, gen)
-	return p, nil
+	return s.store.Product(ctx, code)
 }
 
-// Products returns every product, from cache when warm.
-func (s *Service) Products(ctx context.Context) ([]Product, error) {
-	if ps, ok := s.cache.getList(); ok {
-		return ps, nil
-	}
-	gen := s.cache.generation()
-	ps, err := s.repo.Products(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.cache.putList(ps, gen)
-	return ps, nil
-}
-
-// Movements returns the latest ledger rows of a product, newest first, at most limit (0 = all).
-// Up to 50 rows come from the cache when warm.
+// Movements returns the latest ledger rows of a product, newest first, at most limit (≤ 0: 50).
 func (s *Service) Movements(ctx context.Context, code string, limit int) ([]Movement, error) {
 	code = NormalizeCode(code)
 	if code == "" {
 		return nil, nil
 	}
-	if limit <= 0 || limit > movesCached {
-		return s.repo.Movements(ctx, code, limit)
+	if limit <= 0 {
+		limit = 50
 	}
-	ms, ok := s.cache.getMoves(code)
-	if !ok {
-		gen := s.cache.generation()
-		var err error
-		if ms, err = s.repo.Movements(ctx, code, movesCached); err != nil {
-			return nil, err
-		}
-		s.cache.putMoves(code, ms, gen)
-	}
-	if len(ms) > limit {
-		ms = ms[:limit]
-	}
-	return append([]Movement(nil), ms...), nil
+	return s.store.Movements(ctx, code, limit)
 }
 
 // SellInput is a sale request.
@@ -146,8 +107,11 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 	if utf8.RuneCountInString(in.Note) > 200 {
 		return nil, invalid("note", "备注最多 200 字")
 	}
-	var res *SellResult
-	p, err := s.change(ctx, code, in.RequestID, func(p *Product, id string, now time.Time) (*Movement, error) {
+	var sale *Sale
+	p, err := s.change(ctx, code, in.RequestID, "sell", func(p *Product, id string, now time.Time) (*Movement, error) {
+		if p.Deleted {
+			return nil, ErrDeleted
+		}
 		if p.Status == StatusInactive {
 			return nil, ErrInactive
 		}
@@ -161,26 +125,19 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 		if price < p.MinPrice() {
 			return nil, fmt.Errorf("%w: 最低 %s 元", ErrBelowFloor, p.MinPrice())
 		}
-		sale := Sale{ID: id, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost,
+		sale = &Sale{ID: id, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost,
 			Note: strings.TrimSpace(in.Note), Actor: a.UserID, At: now}
-		res = &SellResult{Sale: sale}
 		return &Movement{ID: id, Code: p.Code, Kind: MoveSell, Qty: -1, Reason: "销售", Actor: a.UserID, At: now}, nil
-	}, func(ctx context.Context, p *Product, m *Movement) error {
-		return s.repo.AddSale(ctx, &res.Sale)
+	}, func(ctx context.Context, tx Tx) error {
+		return tx.AddSale(ctx, sale)
 	})
 	if errors.Is(err, errReplay) {
-		p, perr := s.Product(ctx, code)
-		if perr != nil {
-			return nil, perr
-		}
 		return &SellResult{Product: *p, Replay: true}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	// The product as this sale left it (a later sale in another request may already have changed it).
-	res.Product = *p
-	return res, nil
+	return &SellResult{Product: *p, Sale: *sale}, nil
 }
 
 // Restock adds qty bags (入库).
@@ -188,7 +145,7 @@ func (s *Service) Restock(ctx context.Context, a Actor, code string, qty int, re
 	if qty <= 0 || qty > 10000 {
 		return nil, invalid("qty", "数量须为 1–10000")
 	}
-	return s.simpleChange(ctx, a, code, requestID, func(p *Product) (MoveKind, int, string, error) {
+	return s.simpleChange(ctx, a, code, requestID, "restock", func(p *Product) (MoveKind, int, string, error) {
 		return MoveRestock, qty, reason, nil
 	})
 }
@@ -204,14 +161,17 @@ func (s *Service) Adjust(ctx context.Context, a Actor, code string, counted int,
 	if strings.TrimSpace(reason) == "" {
 		return nil, invalid("reason", "请填写盘点原因")
 	}
-	return s.simpleChange(ctx, a, code, requestID, func(p *Product) (MoveKind, int, string, error) {
+	return s.simpleChange(ctx, a, code, requestID, "adjust", func(p *Product) (MoveKind, int, string, error) {
 		return MoveAdjust, counted - p.Stock, reason, nil
 	})
 }
 
-func (s *Service) simpleChange(ctx context.Context, a Actor, code, requestID string,
+func (s *Service) simpleChange(ctx context.Context, a Actor, code, requestID, op string,
 	f func(p *Product) (MoveKind, int, string, error)) (*Product, error) {
-	p, err := s.change(ctx, code, requestID, func(p *Product, id string, now time.Time) (*Movement, error) {
+	p, err := s.change(ctx, code, requestID, op, func(p *Product, id string, now time.Time) (*Movement, error) {
+		if p.Deleted {
+			return nil, ErrDeleted
+		}
 		kind, qty, reason, err := f(p)
 		if err != nil {
 			return nil, err
@@ -222,184 +182,105 @@ func (s *Service) simpleChange(ctx context.Context, a Actor, code, requestID str
 		return &Movement{ID: id, Code: p.Code, Kind: kind, Qty: qty, Reason: strings.TrimSpace(reason), Actor: a.UserID, At: now}, nil
 	}, nil)
 	if errors.Is(err, errReplay) {
-		return s.Product(ctx, code)
+		return p, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return p, err
 }
 
 var errReplay = errors.New("shop: request already applied")
 
-// change runs one stock change under the bag's lock: read fresh, decide, dependent rows (before),
-// ledger row, product update. A failed product update leaves the product marked dirty; the next change (or
-// Reconcile) repairs its stock from the ledger. It returns the product as the change left it.
-func (s *Service) change(ctx context.Context, code, requestID string,
+// change runs one stock change in one transaction: lock the bag, look the request ID up, decide,
+// then write the ledger row, the product and (also) the dependent rows. It returns the product as
+// the change left it, or as it is now with errReplay when the request ID was applied before.
+func (s *Service) change(ctx context.Context, code, requestID, op string,
 	decide func(p *Product, id string, now time.Time) (*Movement, error),
-	before func(ctx context.Context, p *Product, m *Movement) error) (*Product, error) {
+	also func(ctx context.Context, tx Tx) error) (*Product, error) {
 	code = NormalizeCode(code)
 	if code == "" {
 		return nil, ErrNotFound
 	}
-	unlock, err := s.locks.Lock(ctx, "bag:"+code)
-	if err != nil {
-		return nil, fmt.Errorf("shop: lock %s: %w", code, err)
+	if requestID != "" && (len(requestID) > 64 || !isToken(requestID)) {
+		return nil, invalid("request_id", "须为 1–64 位字母数字")
 	}
-	defer unlock()
-	now := s.now()
-	id := requestID
-	if id != "" {
-		if len(id) > 64 || !isToken(id) {
-			return nil, invalid("request_id", "须为 1–64 位字母数字")
-		}
-		done, err := s.repo.HasMovement(ctx, id, now)
+	var out *Product
+	replay := false
+	err := s.store.Write(ctx, func(tx Tx) error {
+		p, err := tx.Lock(ctx, code)
 		if err != nil {
-			return nil, err
-		}
-		if done {
-			// A retry of a change whose product write failed: repair the stock before answering.
-			if s.isDirty(code) {
-				p, err := s.repo.Product(ctx, code)
-				if err == nil {
-					err = s.repairLocked(ctx, p)
-				}
-				if err != nil {
-					return nil, err
-				}
-			}
-			return nil, errReplay
-		}
-	} else {
-		id = NewID(now)
-	}
-	p, err := s.repo.Product(ctx, code)
-	if err != nil {
-		return nil, err
-	}
-	if s.isDirty(code) {
-		if err := s.repairLocked(ctx, p); err != nil {
-			return nil, err
-		}
-	}
-	m, err := decide(p, id, now)
-	if err != nil {
-		return nil, err
-	}
-	if m.Qty == 0 && m.Kind != MoveAdjust {
-		return nil, invalid("qty", "数量不能为 0")
-	}
-	if p.Stock+m.Qty < 0 {
-		return nil, ErrSoldOut
-	}
-	m.Balance = p.Stock + m.Qty
-	// A sale row is written before its ledger row: a sale whose ledger row is missing (the ledger
-	// write failed) is ignored by the reports and rewritten by a retry with the same request ID.
-	if before != nil {
-		if err := before(ctx, p, m); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.repo.AddMovement(ctx, m); err != nil {
-		s.markDirty(code) // the row may have been written before the error: re-check on next change
-		return nil, err
-	}
-	p.Stock = m.Balance
-	p.Status = p.statusFor(p.Stock)
-	p.UpdatedAt = now
-	if err := s.repo.UpdateProduct(ctx, p); err != nil {
-		s.markDirty(code)
-		s.cache.invalidate(code)
-		return nil, err
-	}
-	s.cache.store(*p)
-	if m.Qty < 0 && p.Stock <= s.hooks.LowStockAt && s.hooks.LowStock != nil {
-		s.hooks.LowStock(*p)
-	}
-	return p, nil
-}
-
-func (s *Service) isDirty(code string) bool {
-	s.dirtyMu.Lock()
-	defer s.dirtyMu.Unlock()
-	return s.dirty[code]
-}
-
-func (s *Service) markDirty(code string) {
-	s.dirtyMu.Lock()
-	s.dirty[code] = true
-	s.dirtyMu.Unlock()
-	s.log.Warn("shop: product stock write failed after the ledger write; will repair", "code", code)
-}
-
-// repairLocked sets p.Stock to its ledger sum. The caller holds the bag's lock.
-func (s *Service) repairLocked(ctx context.Context, p *Product) error {
-	ms, err := s.repo.Movements(ctx, p.Code, 0)
-	if err != nil {
-		return err
-	}
-	sum := 0
-	for _, m := range ms {
-		sum += m.Qty
-	}
-	if sum != p.Stock {
-		s.log.Warn("shop: repairing stock from the ledger", "code", p.Code, "stock", p.Stock, "ledger", sum)
-		p.Stock = sum
-		p.Status = p.statusFor(sum)
-		p.UpdatedAt = s.now()
-		if err := s.repo.UpdateProduct(ctx, p); err != nil {
 			return err
 		}
-	}
-	s.dirtyMu.Lock()
-	delete(s.dirty, p.Code)
-	s.dirtyMu.Unlock()
-	s.cache.store(*p)
-	return nil
-}
-
-// Reconcile checks every product's stock against the ledger and repairs differences. It returns the
-// codes it repaired. Run it at start-up.
-func (s *Service) Reconcile(ctx context.Context) ([]string, error) {
-	ps, err := s.repo.Products(ctx)
+		if s.hooks.AfterLock != nil {
+			s.hooks.AfterLock(code, p.Stock)
+		}
+		now := s.now()
+		id := requestID
+		if id != "" {
+			r, found, err := tx.Request(ctx, id)
+			if err != nil {
+				return err
+			}
+			if found {
+				if r.Code != code || r.Op != op {
+					return ErrRequestReused
+				}
+				out, replay = p, true
+				return nil
+			}
+		} else {
+			id = NewID(now)
+		}
+		m, err := decide(p, id, now)
+		if err != nil {
+			return err
+		}
+		if m.Qty == 0 && m.Kind != MoveAdjust && m.Kind != MoveSheetEdit {
+			return invalid("qty", "数量不能为 0")
+		}
+		if p.Stock+m.Qty < 0 {
+			return ErrSoldOut
+		}
+		m.Balance = p.Stock + m.Qty
+		if err := tx.AddMovement(ctx, m); err != nil {
+			return err
+		}
+		before := p.Stock
+		p.Stock = m.Balance
+		p.Status = p.statusFor(p.Stock)
+		p.UpdatedAt = now
+		if err := tx.SaveProduct(ctx, p); err != nil {
+			return err
+		}
+		if also != nil {
+			if err := also(ctx, tx); err != nil {
+				return err
+			}
+		}
+		if requestID != "" {
+			if err := tx.AddRequest(ctx, Request{ID: requestID, Op: op, Code: code, At: now}); err != nil {
+				return err
+			}
+		}
+		if err := s.lowStock(ctx, tx, p, before); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.repo.MovementsSince(ctx, time.Time{})
-	if err != nil {
-		return nil, err
+	if replay {
+		return out, errReplay
 	}
-	sums := map[string]int{}
-	for _, m := range ms {
-		sums[m.Code] += m.Qty
-	}
-	var fixed []string
-	for _, p := range ps {
-		if sums[p.Code] == p.Stock {
-			continue
-		}
-		unlock, err := s.locks.Lock(ctx, "bag:"+p.Code)
-		if err != nil {
-			return fixed, err
-		}
-		fresh, err := s.repo.Product(ctx, p.Code)
-		if err == nil {
-			s.markDirtyQuiet(p.Code)
-			err = s.repairLocked(ctx, fresh)
-		}
-		unlock()
-		if err != nil {
-			return fixed, err
-		}
-		fixed = append(fixed, p.Code)
-	}
-	return fixed, nil
+	return out, nil
 }
 
-func (s *Service) markDirtyQuiet(code string) {
-	s.dirtyMu.Lock()
-	s.dirty[code] = true
-	s.dirtyMu.Unlock()
+// lowStock queues a low-stock notice when a change brings stock down to the threshold or below.
+func (s *Service) lowStock(ctx context.Context, tx Tx, p *Product, before int) error {
+	if p.Stock >= before || p.Stock > s.hooks.LowStockAt || p.Status == StatusInactive {
+		return nil
+	}
+	return tx.Enqueue(ctx, TopicLowStock, p.Code)
 }
 
 // NewID returns a ledger/sale id: time-ordered and unique, e.g. 20250308T101502-9f3a6c1e.

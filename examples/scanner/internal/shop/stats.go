@@ -41,27 +41,17 @@ type Stats struct {
 	Daily              []Day // last 30 days, oldest first
 }
 
-// Stats computes the dashboard at now (in now's location) from the last 30 days of sales.
-// Sales without their ledger row (an interrupted write) are not counted.
+// Stats computes the dashboard at now (in now's location) from the last 30 days of sales, all from
+// the store (a sale and its ledger row are written in one transaction).
 func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	now := s.now()
 	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	since := day0.AddDate(0, 0, -29)
-	sales, err := s.repo.SalesSince(ctx, since)
+	sales, err := s.store.SalesSince(ctx, since)
 	if err != nil {
 		return nil, err
 	}
-	moves, err := s.repo.MovementsSince(ctx, since)
-	if err != nil {
-		return nil, err
-	}
-	valid := make(map[string]bool, len(moves))
-	for _, m := range moves {
-		if m.Kind == MoveSell {
-			valid[m.ID] = true
-		}
-	}
-	products, err := s.Products(ctx)
+	inv, err := s.store.Inventory(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +66,7 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	}
 	sellers := map[string]*Seller{}
 	for _, sale := range sales {
-		if !valid[sale.ID] || sale.At.Before(since) {
+		if sale.At.Before(since) {
 			continue
 		}
 		at := sale.At.In(now.Location())
@@ -117,20 +107,10 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 	if len(st.Best) > 10 {
 		st.Best = st.Best[:10]
 	}
-	for _, p := range products {
-		if p.Status == StatusInactive {
-			continue
-		}
-		st.StockUnits += p.Stock
-		st.StockValue += p.Cost * Money(p.Stock)
-		st.RetailValue += p.Price * Money(p.Stock)
-		if p.Stock > 0 && sellers[p.Code] == nil && p.CreatedAt.Before(since) {
-			st.Slow = append(st.Slow, p)
-		}
-	}
-	sort.Slice(st.Slow, func(i, j int) bool { return st.Slow[i].CreatedAt.Before(st.Slow[j].CreatedAt) })
-	if len(st.Slow) > 10 {
-		st.Slow = st.Slow[:10]
+	st.StockUnits, st.StockValue, st.RetailValue = inv.Units, inv.Cost, inv.Retail
+	// Slow movers: in stock, created before the window, no sale in it.
+	if st.Slow, err = s.store.SlowMovers(ctx, since, 10); err != nil {
+		return nil, err
 	}
 	return st, nil
 }

@@ -26,6 +26,7 @@ type productJSON struct {
 	Stock     int         `json:"stock"`
 	Location  string      `json:"location"`
 	Status    shop.Status `json:"status"`
+	Deleted   bool        `json:"deleted,omitempty"` // the row was deleted in the smart sheet (已删除)
 	PhotoURL  string      `json:"photo_url,omitempty"`
 	URL       string      `json:"url"`       // signed product page URL (what the label encodes)
 	QRURL     string      `json:"qr_url"`    // PNG of the label's QR
@@ -36,10 +37,10 @@ type productJSON struct {
 
 func (s *Server) view(p *shop.Product, u User) productJSON {
 	v := productJSON{Code: p.Code, Name: p.Name, Brand: p.Brand, Model: p.Model, Color: p.Color, Price: p.Price,
-		Floor: p.MinPrice(), Stock: p.Stock, Location: p.Location, Status: p.Status, URL: s.cfg.Signer.URL(p.Code),
+		Floor: p.MinPrice(), Stock: p.Stock, Location: p.Location, Status: p.Status, Deleted: p.Deleted, URL: s.cfg.Signer.URL(p.Code),
 		QRURL: "/qr/" + url.PathEscape(p.Code) + ".png", LabelURL: "/labels/" + url.PathEscape(p.Code),
 		CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
-	if p.PhotoURL != "" {
+	if p.HasPhoto() {
 		v.PhotoURL = "/photo/" + url.PathEscape(p.Code)
 	}
 	if u.Manager {
@@ -60,8 +61,10 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, u User) error {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	ps, err := s.cfg.Shop.Search(r.Context(), shop.Query{Text: q.Get("q"), Brand: q.Get("brand"),
-		Status: shop.Status(q.Get("status")), LowStock: q.Get("low") == "1", Limit: limit})
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	ps, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Text: q.Get("q"), Brand: q.Get("brand"),
+		Status: shop.Status(q.Get("status")), LowStock: q.Get("low") == "1", Deleted: q.Get("deleted") == "1",
+		Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
@@ -69,7 +72,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, u User) error {
 	for i := range ps {
 		out[i] = s.view(&ps[i], u)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"products": out, "count": len(out)})
+	writeJSON(w, http.StatusOK, map[string]any{"products": out, "count": len(out), "total": total, "offset": max(offset, 0)})
 	return nil
 }
 
@@ -286,7 +289,8 @@ func (s *Server) apiJSSDK(w http.ResponseWriter, r *http.Request, u User) error 
 	}
 	cfg, err := s.cfg.JSSDK(r.Context(), page)
 	if err != nil {
-		return err
+		s.log.Warn("web: JS-SDK signature", "err", err)
+		return &httpError{http.StatusBadGateway, "upstream", "企业微信暂时不可用，请稍后重试 (WeCom is unavailable)"}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"corpId": s.cfg.CorpID, "agentId": s.cfg.AgentID,
 		"config": cfg.Config, "agentConfig": cfg.AgentConfig})

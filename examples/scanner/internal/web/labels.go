@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/qrcode"
 )
@@ -63,27 +65,42 @@ func (s *Server) labelPNG(w http.ResponseWriter, r *http.Request, u User) error 
 // maxLabels bounds one PDF.
 const maxLabels = 2000
 
-// labelsPDF serves /labels.pdf?codes=A,B,C or ?today=1 (every product registered today) as an A4
-// sheet of labels for sticker paper.
+// labelsPDF serves /labels.pdf?codes=A,B,C, ?job=ID (the bags an import created) or ?today=1
+// (every product registered today) as an A4 sheet of labels for sticker paper.
 func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error {
 	q := r.URL.Query()
 	var ps []shop.Product
-	switch {
-	case q.Get("today") == "1":
-		all, err := s.cfg.Shop.Products(r.Context())
+	codes := q.Get("codes")
+	if id := q.Get("job"); id != "" {
+		j, err := s.cfg.Store.Job(r.Context(), id)
 		if err != nil {
 			return err
 		}
-		now := s.cfg.Now().In(cst)
-		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
-		for _, p := range all {
-			if !p.CreatedAt.Before(day) {
-				ps = append(ps, p)
+		var rs []imports.Result
+		_ = json.Unmarshal([]byte(j.Results), &rs)
+		var list []string
+		for _, x := range rs {
+			if x.Code != "" {
+				list = append(list, x.Code)
 			}
 		}
-	case q.Get("codes") != "":
+		codes = strings.Join(list, ",")
+	}
+	switch {
+	case q.Get("today") == "1":
+		now := s.cfg.Now().In(cst)
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+		all, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Since: day, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		if total > len(all) {
+			return badRequest(fmt.Sprintf("今日新品 %d 件，一次最多打印 %d 张标签", total, len(all)))
+		}
+		ps = all
+	case codes != "":
 		seen := map[string]bool{}
-		for _, c := range strings.Split(q.Get("codes"), ",") {
+		for _, c := range strings.Split(codes, ",") {
 			c = shop.NormalizeCode(c)
 			if c == "" || seen[c] {
 				continue
@@ -96,7 +113,7 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 			ps = append(ps, *p)
 		}
 	default:
-		return badRequest("请指定 codes=编码1,编码2 或 today=1")
+		return badRequest("请指定 codes=编码1,编码2、job=导入任务 或 today=1")
 	}
 	if len(ps) == 0 {
 		return &httpError{http.StatusNotFound, "not_found", "没有需要打印的标签 (no labels)"}
@@ -118,7 +135,7 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 	return nil
 }
 
-// photoCache keeps recently served product photos (they live in the smart sheet's image store).
+// photoCache keeps recently served pictures that live outside the store (set in the smart sheet).
 type photoCache struct {
 	mu    sync.Mutex
 	items map[string]photoItem
@@ -171,6 +188,16 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, u User) error {
 	p, err := s.cfg.Shop.Product(r.Context(), r.PathValue("code"))
 	if err != nil {
 		return err
+	}
+	if p.PhotoID != "" {
+		data, ct, err := s.cfg.Store.Photo(r.Context(), p.PhotoID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Cache-Control", "private, max-age=86400")
+		_, _ = w.Write(data)
+		return nil
 	}
 	if p.PhotoURL == "" {
 		return &httpError{http.StatusNotFound, "not_found", "no photo"}

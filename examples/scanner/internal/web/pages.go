@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,25 +47,36 @@ var funcs = template.FuncMap{
 var cst = time.FixedZone("CST", 8*3600)
 
 type pageData struct {
-	Shop  string
-	Title string
-	User  User
-	Path  string
-	Demo  bool
-	Data  any
+	Shop    string
+	Title   string
+	User    User
+	Path    string
+	Demo    bool
+	Syncing int // outbox rows not yet in the smart sheet
+	Failing int
+	Data    any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, u User, name, title string, data any) error {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	return s.pages.ExecuteTemplate(w, name, pageData{Shop: s.cfg.ShopName, Title: title, User: u, Path: r.URL.Path,
-		Demo: s.cfg.Demo, Data: data})
+	pd := pageData{Shop: s.cfg.ShopName, Title: title, User: u, Path: r.URL.Path, Demo: s.cfg.Demo, Data: data}
+	if s.cfg.Sync != nil {
+		pd.Syncing, pd.Failing = s.cfg.Sync.Pending(), s.cfg.Sync.Failing()
+	}
+	return s.pages.ExecuteTemplate(w, name, pd)
 }
+
+// pageSize is how many products one page of the list shows.
+const pageSize = 100
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 	q := r.URL.Query()
-	ps, err := s.cfg.Shop.Search(r.Context(), shop.Query{Text: q.Get("q"), Brand: q.Get("brand"),
-		Status: shop.Status(q.Get("status")), LowStock: q.Get("low") == "1", Limit: 300})
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	ps, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Text: q.Get("q"), Brand: q.Get("brand"),
+		Status: shop.Status(q.Get("status")), LowStock: q.Get("low") == "1", Deleted: q.Get("deleted") == "1",
+		Limit: pageSize, Offset: (page - 1) * pageSize})
 	if err != nil {
 		return err
 	}
@@ -72,10 +84,29 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, u, "home.html", "商品", map[string]any{
-		"Products": ps, "Q": q.Get("q"), "Brand": q.Get("brand"), "Status": q.Get("status"), "Low": q.Get("low") == "1",
-		"Brands": brands, "Statuses": []shop.Status{shop.StatusOnSale, shop.StatusSoldOut, shop.StatusInactive},
-	})
+	link := func(p int) string {
+		v := url.Values{}
+		for _, k := range []string{"q", "brand", "status", "low", "deleted"} {
+			if x := q.Get(k); x != "" {
+				v.Set(k, x)
+			}
+		}
+		v.Set("page", strconv.Itoa(p))
+		return "/?" + v.Encode()
+	}
+	data := map[string]any{
+		"Products": ps, "Total": total, "Page": page, "Pages": (total + pageSize - 1) / pageSize,
+		"Q": q.Get("q"), "Brand": q.Get("brand"), "Status": q.Get("status"), "Low": q.Get("low") == "1",
+		"Deleted": q.Get("deleted") == "1",
+		"Brands":  brands, "Statuses": []shop.Status{shop.StatusOnSale, shop.StatusSoldOut, shop.StatusInactive},
+	}
+	if page > 1 {
+		data["Prev"] = link(page - 1)
+	}
+	if page*pageSize < total {
+		data["Next"] = link(page + 1)
+	}
+	return s.render(w, r, u, "home.html", "商品", data)
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) error {
@@ -99,7 +130,30 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		s.log.Warn("web: movements", "code", code, "err", err)
 	}
-	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": ms})
+	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": moveViews(ms)})
+}
+
+// moveView is a ledger row as the product page shows it (formatted here: the page is the app's
+// hottest, and template functions cost a reflective call each).
+type moveView struct {
+	At, Kind, Qty, Actor string
+	Balance              int
+}
+
+func moveViews(ms []shop.Movement) []moveView {
+	out := make([]moveView, len(ms))
+	for i, m := range ms {
+		kind := string(m.Kind)
+		if m.Reason != "" && m.Reason != kind {
+			kind += " " + m.Reason
+		}
+		qty := strconv.Itoa(m.Qty)
+		if m.Qty > 0 {
+			qty = "+" + qty
+		}
+		out[i] = moveView{At: m.At.In(cst).Format("2006-01-02 15:04"), Kind: kind, Qty: qty, Actor: m.Actor, Balance: m.Balance}
+	}
+	return out
 }
 
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, u User) error {
@@ -107,7 +161,11 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, u User) error {
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, u User) error {
-	return s.render(w, r, u, "import.html", "批量导入", nil)
+	jobs, err := s.cfg.Store.RecentJobs(r.Context(), 10)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, u, "import.html", "批量导入", map[string]any{"Jobs": jobs})
 }
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, u User) error {

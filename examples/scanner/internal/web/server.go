@@ -15,7 +15,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/qrcode"
 	"github.com/qiwei-go/qiwei/wecom"
 )
@@ -37,10 +39,21 @@ func (u User) actor() shop.Actor {
 	return shop.Actor{UserID: u.UserID, Name: u.Name, Manager: u.Manager}
 }
 
+// SyncStatus is the smart-sheet sync as the pages show it.
+type SyncStatus interface {
+	Pending() int          // outbox rows not yet in the sheet
+	Failing() int          // of which the last delivery failed
+	Calls() map[string]int // write calls this replica made, by table
+	Kick()                 // try now
+}
+
 // Config wires the web layer.
 type Config struct {
 	Shop     *shop.Service
-	Signer   *qrcode.Signer // signs label URLs (/p/{code}?s=…)
+	Store    *store.Store    // photos, import jobs and the sync's backlog
+	Sync     SyncStatus      // nil: no sheet sync
+	Imports  *imports.Runner // runs uploaded imports; nil: they wait for a runner elsewhere
+	Signer   *qrcode.Signer  // signs label URLs (/p/{code}?s=…)
 	ShopName string
 	// User returns the signed-in member of a request (set by the login middleware).
 	User func(r *http.Request) (User, bool)
@@ -68,8 +81,8 @@ type Server struct {
 // New returns the app's handler. Everything except /healthz, /static/ and /wecom/callback expects
 // cfg.User to find a member (the login middleware runs in front of it).
 func New(cfg Config) (*Server, error) {
-	if cfg.Shop == nil || cfg.Signer == nil || cfg.User == nil {
-		return nil, errors.New("web: Shop, Signer and User are required")
+	if cfg.Shop == nil || cfg.Store == nil || cfg.Signer == nil || cfg.User == nil {
+		return nil, errors.New("web: Shop, Store, Signer and User are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -105,6 +118,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /p/{code}", s.page(s.productPage))
 	m.HandleFunc("GET /new", s.page(s.newPage))
 	m.HandleFunc("GET /import", s.page(s.importPage))
+	m.HandleFunc("GET /import/{id}", s.page(s.importJobPage))
+	m.HandleFunc("GET /sync", s.page(s.syncPage))
 	m.HandleFunc("GET /stats", s.page(s.statsPage))
 	m.HandleFunc("GET /labels/{code}", s.page(s.labelPage))
 
@@ -123,6 +138,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/products/{code}/adjust", s.api(s.apiAdjust))
 	m.HandleFunc("GET /api/products/{code}/movements", s.api(s.apiMovements))
 	m.HandleFunc("POST /api/import", s.api(s.apiImport))
+	m.HandleFunc("GET /api/import/{id}", s.api(s.apiImportJob))
+	m.HandleFunc("GET /api/sync", s.api(s.apiSync))
+	m.HandleFunc("POST /api/sync/retry", s.api(s.apiSyncRetry))
 	m.HandleFunc("GET /api/stats", s.api(s.apiStats))
 	m.HandleFunc("GET /api/jssdk", s.api(s.apiJSSDK))
 }
@@ -222,6 +240,10 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "sold_out"
 	case errors.Is(err, shop.ErrInactive):
 		return http.StatusConflict, "inactive"
+	case errors.Is(err, shop.ErrDeleted):
+		return http.StatusConflict, "deleted"
+	case errors.Is(err, shop.ErrRequestReused):
+		return http.StatusConflict, "request_reused"
 	case errors.Is(err, shop.ErrCodeTaken):
 		return http.StatusConflict, "code_taken"
 	case errors.Is(err, shop.ErrBelowFloor):
@@ -233,7 +255,7 @@ func statusOf(err error) (int, string) {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, "timeout"
 	}
-	return http.StatusBadGateway, "upstream"
+	return http.StatusInternalServerError, "internal"
 }
 
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, asJSON bool) {
@@ -241,7 +263,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, asJSON 
 	msg := err.Error()
 	if status >= 500 {
 		s.log.Error("web: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = "企业微信暂时不可用，请稍后重试 (WeCom is unavailable, try again)"
+		msg = "服务暂时不可用，请稍后重试 (temporarily unavailable, try again)"
 	}
 	if asJSON {
 		writeJSON(w, status, map[string]string{"error": code, "message": msg})

@@ -19,22 +19,28 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store/storetest"
 	"github.com/qiwei-go/qiwei/qrcode"
 )
 
 type testEnv struct {
 	srv  *httptest.Server
-	repo *shop.MemRepo
+	st   *store.Store
+	shop *shop.Service
+	jobs *imports.Runner
 }
 
 // newEnv serves the app with a header-based fake login: X-Test-User: userid[,manager].
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
-	repo := shop.NewMemRepo()
+	st := storetest.Open(t, store.SQLite)
+	svc := shop.NewService(st, shop.Options{})
 	signer, err := qrcode.NewSigner([]byte("0123456789abcdef0123456789abcdef"), "https://shop.example")
 	require.NoError(t, err)
-	s, err := New(Config{Shop: shop.NewService(repo, shop.Options{}), Signer: signer,
+	s, err := New(Config{Shop: svc, Store: st, Signer: signer,
 		User: func(r *http.Request) (User, bool) {
 			h := r.Header.Get("X-Test-User")
 			if h == "" {
@@ -46,7 +52,34 @@ func newEnv(t *testing.T) *testEnv {
 	require.NoError(t, err)
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
-	return &testEnv{srv: srv, repo: repo}
+	return &testEnv{srv: srv, st: st, shop: svc, jobs: imports.NewRunner(st, svc, "test", nil)}
+}
+
+// upload posts a file to /api/import, runs the job and returns its final state with the results.
+func (e *testEnv) upload(t *testing.T, name string, data []byte) map[string]any {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write(data)
+	require.NoError(t, mw.Close())
+	resp, body := e.do(t, "zhangsan,manager", "POST", "/api/import", mw.FormDataContentType(), buf.Bytes())
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, string(body))
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(body, &m))
+	job := m["job"].(string)
+	assert.Equal(t, "/import/"+job, resp.Header.Get("Location"))
+	st, m := e.json(t, "lisi", "GET", "/api/import/"+job, nil)
+	require.Equal(t, 200, st)
+	assert.Equal(t, "queued", m["state"], "the upload answers before the rows are registered")
+	require.NoError(t, e.jobs.RunOnce(t.Context()))
+	st, m = e.json(t, "lisi", "GET", "/api/import/"+job, nil)
+	require.Equal(t, 200, st)
+	assert.Equal(t, "done", m["state"])
+	resp, page := e.do(t, "lisi", "GET", "/import/"+job, "", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, string(page), name)
+	return m
 }
 
 func (e *testEnv) do(t *testing.T, user, method, path, ctype string, body []byte) (*http.Response, []byte) {
@@ -171,28 +204,21 @@ func TestRegisterMultipartWithPhotoAndLabels(t *testing.T) {
 
 func TestImportCSVIsIdempotent(t *testing.T) {
 	e := newEnv(t)
-	csv := "名称,售价,品牌,库存\n红色手提包,1200,Coach,2\n,5,,\n蓝色钱包,abc,,1\n"
-	upload := func() map[string]any {
-		var buf bytes.Buffer
-		mw := multipart.NewWriter(&buf)
-		fw, _ := mw.CreateFormFile("file", "bags.csv")
-		_, _ = fw.Write([]byte(csv))
-		_ = mw.Close()
-		resp, body := e.do(t, "zhangsan,manager", "POST", "/api/import", mw.FormDataContentType(), buf.Bytes())
-		require.Equal(t, 200, resp.StatusCode, string(body))
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(body, &m))
-		return m
-	}
-	m := upload()
+	csv := []byte("名称,售价,品牌,库存\n红色手提包,1200,Coach,2\n,5,,\n蓝色钱包,abc,,1\n")
+	m := e.upload(t, "bags.csv", csv)
 	assert.Equal(t, 1.0, m["created"])
-	rows := m["rows"].([]any)
+	assert.Equal(t, 2.0, m["failed"])
+	rows := m["results"].([]any)
 	require.Len(t, rows, 3)
 	assert.NotEmpty(t, rows[1].(map[string]any)["error"])
-	upload()
-	ps, err := e.repo.Products(t.Context())
+	m = e.upload(t, "bags.csv", csv)
+	assert.Equal(t, 0.0, m["created"])
+	assert.Equal(t, 1.0, m["skipped"])
+	n, err := e.st.ProductCount(t.Context())
 	require.NoError(t, err)
-	assert.Len(t, ps, 1, "re-uploading the same file registers nothing twice")
+	assert.Equal(t, 1, n, "re-uploading the same file registers nothing twice")
+	resp, _ := e.do(t, "zhangsan,manager", "POST", "/api/import", "multipart/form-data; boundary=x", []byte("--x--"))
+	assert.Equal(t, 400, resp.StatusCode)
 }
 
 func TestImportXLSX(t *testing.T) {
@@ -207,28 +233,18 @@ func TestImportXLSX(t *testing.T) {
 	}
 	var file bytes.Buffer
 	require.NoError(t, x.Write(&file))
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	fw, _ := mw.CreateFormFile("file", "bags.xlsx")
-	_, _ = fw.Write(file.Bytes())
-	require.NoError(t, mw.Close())
-	resp, body := e.do(t, "zhangsan,manager", "POST", "/api/import", mw.FormDataContentType(), buf.Bytes())
-	require.Equal(t, 200, resp.StatusCode, string(body))
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(body, &m))
+	m := e.upload(t, "bags.xlsx", file.Bytes())
 	assert.Equal(t, 2.0, m["created"])
-	out := m["rows"].([]any)
+	out := m["results"].([]any)
 	require.Len(t, out, 3)
 	assert.Equal(t, "XL-001", out[1].(map[string]any)["code"])
 	assert.NotEmpty(t, out[2].(map[string]any)["error"], "a row without a price is refused, the others still land")
-	p, err := e.repo.Product(t.Context(), "XL-001")
+	p, err := e.shop.Product(t.Context(), "XL-001")
 	require.NoError(t, err)
 	assert.Equal(t, shop.Yuan(1790), p.Price)
-	ps, _ := e.repo.Products(t.Context())
-	for _, p := range ps {
-		if p.Name == "焦糖色托特包" {
-			assert.Equal(t, shop.Yuan(1480), p.Cost)
-			assert.Equal(t, 3, p.Stock)
-		}
-	}
+	ps, _, err := e.shop.Search(t.Context(), shop.Query{Text: "焦糖色托特包"})
+	require.NoError(t, err)
+	require.Len(t, ps, 1)
+	assert.Equal(t, shop.Yuan(1480), ps[0].Cost)
+	assert.Equal(t, 3, ps[0].Stock)
 }

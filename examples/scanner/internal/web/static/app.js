@@ -129,7 +129,7 @@
         $('#stock').textContent = p.stock;
         $('#stock').className = 'stock' + (p.stock <= 0 ? ' out' : '');
         if (p.status) $('#status').textContent = p.status;
-        $('#sell-btn').disabled = p.stock <= 0;
+        if ($('#sell-btn')) $('#sell-btn').disabled = p.stock <= 0;
         refreshMoves();
       };
       var refreshMoves = function () {
@@ -146,8 +146,14 @@
           });
         }, function () {});
       };
+      var restore = $('#restore-btn');
+      if (restore) restore.addEventListener('click', function () {
+        restore.disabled = true;
+        api('PATCH', '/api/products/' + enc, { status: '在售' }).then(function () { location.reload(); },
+          function (err) { toast(err.message, true); restore.disabled = false; });
+      });
       var sellReq = null;
-      $('#sell-btn').addEventListener('click', function () { sellReq = rid(); $('#sell-dialog').showModal(); });
+      if ($('#sell-btn')) $('#sell-btn').addEventListener('click', function () { sellReq = rid(); $('#sell-dialog').showModal(); });
       $('#sell-form').addEventListener('submit', function (e) {
         if (e.submitter && e.submitter.value !== 'ok') return;
         e.preventDefault();
@@ -167,7 +173,7 @@
         f.reason.required = m === 'adjust';
         $('#stock-dialog').showModal();
       };
-      $('#restock-btn').addEventListener('click', function () { openStock('restock'); });
+      if ($('#restock-btn')) $('#restock-btn').addEventListener('click', function () { openStock('restock'); });
       var adj = $('#adjust-btn');
       if (adj) adj.addEventListener('click', function () { openStock('adjust'); });
       $('#stock-form').addEventListener('submit', function (e) {
@@ -199,24 +205,51 @@
       });
     }
 
-    // ---- import ----
+    // ---- import: the upload returns a job at once; its page polls the progress ----
     var imf = $('#import-form');
     if (imf) {
       imf.addEventListener('submit', function (e) {
         e.preventDefault();
+        $('#import-submit').disabled = true;
         api('POST', '/api/import', new FormData(imf)).then(function (j) {
-          $('#import-result').hidden = false;
-          $('#import-summary').textContent = '新增 ' + j.created + ' 件';
-          var tb = $('#import-rows'); tb.textContent = '';
-          var codes = [];
-          (j.rows || []).forEach(function (r) {
-            var tr = document.createElement('tr');
-            [r.row, r.code || '', r.error || '成功'].forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
-            tb.appendChild(tr);
-            if (r.code) codes.push(r.code);
-          });
-          $('#import-labels').href = '/labels.pdf?codes=' + encodeURIComponent(codes.join(','));
-        }, function (err) { toast(err.message, true); });
+          location.href = j.url;
+        }, function (err) { toast(err.message, true); $('#import-submit').disabled = false; });
+      });
+    }
+    var job = $('#job');
+    if (job) {
+      var showJob = function (j) {
+        $('#job-bar').max = j.total; $('#job-bar').value = j.done;
+        $('#job-text').textContent = j.done + ' / ' + j.total + ' 行';
+        $('#job-created').textContent = j.created; $('#job-skipped').textContent = j.skipped; $('#job-failed').textContent = j.failed;
+        if (j.error) { $('#job-error').hidden = false; $('#job-error').textContent = j.error; }
+        if (j.state !== 'done') return false;
+        $('#job-done').hidden = false;
+        var tb = $('#job-rows'); tb.textContent = '';
+        (j.results || []).forEach(function (r) {
+          if (!r.error) return;
+          var tr = document.createElement('tr');
+          [r.row, r.error].forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
+          tb.appendChild(tr);
+        });
+        $('#job-errors').hidden = !tb.children.length;
+        return true;
+      };
+      var pollJob = function () {
+        api('GET', '/api/import/' + encodeURIComponent(job.dataset.job)).then(function (j) {
+          if (!showJob(j) && j.state !== 'failed') setTimeout(pollJob, 1000);
+        }, function () { setTimeout(pollJob, 3000); });
+      };
+      pollJob();
+    }
+
+    // ---- sync status (managers) ----
+    var retry = $('#sync-retry');
+    if (retry) {
+      retry.addEventListener('click', function () {
+        retry.disabled = true;
+        api('POST', '/api/sync/retry', {}).then(function () { toast('已安排重试 · retrying'); setTimeout(function () { location.reload(); }, 1500); },
+          function (err) { toast(err.message, true); retry.disabled = false; });
       });
     }
   });

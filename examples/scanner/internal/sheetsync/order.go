@@ -1,4 +1,4 @@
-package sheetrepo
+package sheetsync
 
 import (
 	"slices"
@@ -6,11 +6,12 @@ import (
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
-// newestFirst orders one product's ledger rows newest first. The sheet stores 时间 in milliseconds,
-// so two changes in one millisecond tie; the tie is broken by the balance chain (a row's balance
-// minus its qty is the balance of the row before it), which the per-bag serialisation guarantees.
-// Rows whose chain cannot be followed keep their sheet order.
-func newestFirst(rows []shop.Movement) []shop.Movement {
+// oldestFirst orders one product's ledger rows, read from a sheet written by an earlier version of
+// the app (which had no sequence numbers), in operation order. The sheet stores 时间 in
+// milliseconds, so two changes in one millisecond tie; the tie is broken by the balance chain (a
+// row's balance minus its qty is the balance of the row before it), which the per-bag
+// serialisation guaranteed. Rows whose chain cannot be followed keep their sheet order.
+func oldestFirst(rows []shop.Movement) []shop.Movement {
 	slices.SortStableFunc(rows, func(a, b shop.Movement) int { return a.At.Compare(b.At) })
 	prev := 0 // the balance before the oldest row
 	for i := 0; i < len(rows); {
@@ -30,6 +31,5 @@ func newestFirst(rows []shop.Movement) []shop.Movement {
 		}
 		i = j
 	}
-	slices.Reverse(rows)
 	return rows
 }

@@ -1,4 +1,4 @@
-package sheetrepo
+package sheetsync
 
 import (
 	"testing"
@@ -9,9 +9,9 @@ import (
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
-// Two or more changes in one millisecond come back from the sheet in any order; the balance chain
-// puts them back in operation order.
-func TestNewestFirstBreaksTiesByBalanceChain(t *testing.T) {
+// Two or more changes in one millisecond come back from an old sheet in any order; the balance
+// chain puts them back in operation order.
+func TestOldestFirstBreaksTiesByBalanceChain(t *testing.T) {
 	t0 := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 	t1 := t0.Add(time.Millisecond)
 	rows := []shop.Movement{
@@ -21,8 +21,8 @@ func TestNewestFirstBreaksTiesByBalanceChain(t *testing.T) {
 		{ID: "register", Kind: shop.MoveRegister, Qty: 2, Balance: 2, At: t0},
 	}
 	var ids []string
-	for _, m := range newestFirst(rows) {
+	for _, m := range oldestFirst(rows) {
 		ids = append(ids, m.ID)
 	}
-	assert.Equal(t, []string{"adjust", "restock", "sell", "register"}, ids)
+	assert.Equal(t, []string{"register", "sell", "restock", "adjust"}, ids)
 }

@@ -1,13 +1,9 @@
-package web
+package imports
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,74 +28,11 @@ var importHeaders = map[string]string{
 }
 
 const (
-	maxImportBytes = 10 << 20
-	maxImportRows  = 5000
+	// MaxBytes bounds an uploaded file.
+	MaxBytes = 10 << 20
+	// MaxRows bounds the data rows of one file.
+	MaxRows = 5000
 )
-
-type importRow struct {
-	Row   int    `json:"row"`
-	Code  string `json:"code,omitempty"`
-	Error string `json:"error,omitempty"`
-}
-
-// apiImport registers bags from an uploaded .xlsx or .csv (multipart field "file"). Each row gets
-// a request ID derived from the file's hash and the row number, so uploading the same file again
-// creates nothing twice.
-func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, u User) error {
-	r.Body = http.MaxBytesReader(nil, r.Body, maxImportBytes+1<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		return badRequest("文件过大或格式错误 (file too large or malformed)")
-	}
-	fhs := r.MultipartForm.File["file"]
-	if len(fhs) == 0 {
-		return badRequest("请选择文件 (field \"file\")")
-	}
-	f, err := fhs[0].Open()
-	if err != nil {
-		return badRequest("无法读取文件")
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxImportBytes+1))
-	if err != nil || len(data) > maxImportBytes {
-		return badRequest("文件不能超过 10 MB")
-	}
-	rows, err := readTable(fhs[0].Filename, data)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	products, err := parseImport(rows)
-	if err != nil {
-		return badRequest(err.Error())
-	}
-	sum := sha256.Sum256(data)
-	fileID := hex.EncodeToString(sum[:8])
-	var results []importRow
-	created := 0
-	for _, ip := range products {
-		res := importRow{Row: ip.row}
-		if ip.err != "" {
-			res.Error = ip.err
-		} else {
-			ip.p.RequestID = "imp-" + fileID + "-" + strconv.Itoa(ip.row)
-			if !u.Manager {
-				ip.p.Cost = 0
-			}
-			p, err := s.cfg.Shop.Register(r.Context(), u.actor(), ip.p)
-			if err != nil {
-				if st, _ := statusOf(err); st >= 500 {
-					return err // WeCom is down: stop; re-uploading the file resumes safely
-				}
-				res.Error = err.Error()
-			} else {
-				res.Code = p.Code
-				created++
-			}
-		}
-		results = append(results, res)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"created": created, "rows": results})
-	return nil
-}
 
 func readTable(name string, data []byte) ([][]string, error) {
 	lower := strings.ToLower(name)
@@ -127,18 +60,37 @@ func readTable(name string, data []byte) ([][]string, error) {
 	return nil, fmt.Errorf("仅支持 .xlsx 和 .csv 文件")
 }
 
-type importProduct struct {
-	row int
-	p   shop.NewProduct
-	err string
+// Row is one data row of an uploaded file: the product it describes, or why it cannot be one.
+type Row struct {
+	Row     int             `json:"row"` // the row number in the file (the header is row 1)
+	Product shop.NewProduct `json:"product"`
+	Error   string          `json:"error,omitempty"`
 }
 
-func parseImport(rows [][]string) ([]importProduct, error) {
+// ParseError is a file that cannot be imported (its message is for the person who uploaded it).
+type ParseError struct{ Msg string }
+
+func (e *ParseError) Error() string { return e.Msg }
+
+// Parse reads an .xlsx or .csv file: a header row (Chinese or English column names), then one
+// product per row. Bad rows are returned with their error; a bad file is a *ParseError.
+func Parse(name string, data []byte) ([]Row, error) {
+	rows, err := readTable(name, data)
+	if err == nil {
+		var out []Row
+		if out, err = parseRows(rows); err == nil {
+			return out, nil
+		}
+	}
+	return nil, &ParseError{Msg: err.Error()}
+}
+
+func parseRows(rows [][]string) ([]Row, error) {
 	if len(rows) < 2 {
 		return nil, fmt.Errorf("文件没有数据行 (header + rows expected)")
 	}
-	if len(rows) > maxImportRows+1 {
-		return nil, fmt.Errorf("一次最多导入 %d 行", maxImportRows)
+	if len(rows) > MaxRows+1 {
+		return nil, fmt.Errorf("一次最多导入 %d 行", MaxRows)
 	}
 	cols := map[string]int{}
 	for i, h := range rows[0] {
@@ -152,7 +104,7 @@ func parseImport(rows [][]string) ([]importProduct, error) {
 	if _, ok := cols["price"]; !ok {
 		return nil, fmt.Errorf("缺少“售价”列")
 	}
-	var out []importProduct
+	var out []Row
 	for i, row := range rows[1:] {
 		get := func(k string) string {
 			if c, ok := cols[k]; ok && c < len(row) {
@@ -160,7 +112,7 @@ func parseImport(rows [][]string) ([]importProduct, error) {
 			}
 			return ""
 		}
-		ip := importProduct{row: i + 2}
+		ip := Row{Row: i + 2}
 		if strings.Join(row, "") == "" {
 			continue
 		}
@@ -170,21 +122,21 @@ func parseImport(rows [][]string) ([]importProduct, error) {
 				return 0
 			}
 			y, err := strconv.ParseFloat(v, 64)
-			if err != nil && ip.err == "" {
-				ip.err = k + ": 不是数字"
+			if err != nil && ip.Error == "" {
+				ip.Error = k + ": 不是数字"
 			}
 			return shop.Yuan(y)
 		}
-		ip.p = shop.NewProduct{Code: get("code"), Name: get("name"), Brand: get("brand"), Model: get("model"),
+		ip.Product = shop.NewProduct{Code: get("code"), Name: get("name"), Brand: get("brand"), Model: get("model"),
 			Color: get("color"), Location: get("location"), Price: money("price"), Floor: money("floor"), Cost: money("cost")}
 		if v := get("stock"); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil && ip.err == "" {
-				ip.err = "stock: 不是整数"
+			if err != nil && ip.Error == "" {
+				ip.Error = "stock: 不是整数"
 			}
-			ip.p.Stock = n
+			ip.Product.Stock = n
 		} else {
-			ip.p.Stock = 1
+			ip.Product.Stock = 1
 		}
 		out = append(out, ip)
 	}

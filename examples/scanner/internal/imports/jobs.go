@@ -1,0 +1,212 @@
+// Package imports registers bags from an uploaded spreadsheet as a background job: the upload
+// stores the parsed rows and returns at once with a job id; a runner registers them a chunk per
+// transaction, recording the job's progress in the same transaction, so that the progress page
+// survives reloads and a restart (or another replica) resumes exactly where it stopped.
+package imports
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
+)
+
+// Result is the outcome of one row.
+type Result struct {
+	Row     int    `json:"row"`
+	Code    string `json:"code,omitempty"`
+	Skipped bool   `json:"skipped,omitempty"` // imported before (the same file again)
+	Error   string `json:"error,omitempty"`
+}
+
+// Submit parses a file and queues it as a job; it returns at once. Each row gets a request ID made
+// of the file's hash and the row number, so uploading the same file again creates nothing twice.
+func Submit(ctx context.Context, st *store.Store, a shop.Actor, name string, data []byte) (*store.Job, error) {
+	rows, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	file := hex.EncodeToString(sum[:8])
+	for i := range rows {
+		rows[i].Product.RequestID = "imp-" + file + "-" + strconv.Itoa(rows[i].Row)
+		if !a.Manager {
+			rows[i].Product.Cost = 0 // only managers record cost
+		}
+	}
+	raw, err := json.Marshal(rows)
+	if err != nil {
+		return nil, err
+	}
+	var id [8]byte
+	_, _ = rand.Read(id[:])
+	j := &store.Job{ID: hex.EncodeToString(id[:]), FileName: name, Actor: a.UserID, Manager: a.Manager, Total: len(rows)}
+	if err := st.CreateJob(ctx, j, raw); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Runner runs the queued jobs, one at a time across replicas (a lease in the store).
+type Runner struct {
+	st    *store.Store
+	shop  *shop.Service
+	log   *slog.Logger
+	owner string
+	chunk int
+	wake  chan struct{}
+
+	afterChunk func() // tests: called after each committed chunk
+}
+
+// NewRunner returns a runner; owner names this replica in the lease.
+func NewRunner(st *store.Store, svc *shop.Service, owner string, log *slog.Logger) *Runner {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Runner{st: st, shop: svc, log: log, owner: owner, chunk: 100, wake: make(chan struct{}, 1)}
+}
+
+// Kick wakes the runner (a job was submitted).
+func (r *Runner) Kick() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs jobs until ctx ends.
+func (r *Runner) Run(ctx context.Context) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		if err := r.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("imports: job failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce runs the queued jobs to the end, if this replica holds the lease.
+func (r *Runner) RunOnce(ctx context.Context) error {
+	for {
+		held, err := r.st.Lease(ctx, "import", r.owner, time.Minute)
+		if err != nil || !held {
+			return err
+		}
+		j, err := r.st.NextJob(ctx)
+		if errors.Is(err, shop.ErrNotFound) {
+			return r.st.ReleaseLease(ctx, "import", r.owner)
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.run(ctx, j); err != nil {
+			return fmt.Errorf("job %s: %w", j.ID, err)
+		}
+	}
+}
+
+// run registers a job's remaining rows, a chunk per transaction.
+func (r *Runner) run(ctx context.Context, j *store.Job) error {
+	raw, err := r.st.JobRows(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	var rows []Row
+	var results []Result
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return r.fail(ctx, j, "任务数据损坏 (corrupt job)")
+	}
+	if err := json.Unmarshal([]byte(j.Results), &results); err != nil {
+		results = nil
+	}
+	a := shop.Actor{UserID: j.Actor, Manager: j.Manager}
+	for j.Done < len(rows) {
+		if _, err := r.st.Lease(ctx, "import", r.owner, time.Minute); err != nil {
+			return err
+		}
+		chunk := rows[j.Done:min(j.Done+r.chunk, len(rows))]
+		var ins []shop.NewProduct
+		var idx []int // chunk index of each product sent
+		next := *j
+		next.State = store.JobRunning
+		add := append([]Result(nil), results...)
+		for i, row := range chunk {
+			if row.Error != "" {
+				add = append(add, Result{Row: row.Row, Error: row.Error})
+				next.Failed++
+				continue
+			}
+			ins, idx = append(ins, row.Product), append(idx, i)
+		}
+		var gotJob store.Job
+		var gotResults []Result
+		_, err := r.shop.RegisterBatchWith(ctx, a, ins, func(ctx context.Context, tx shop.Tx, res []shop.Registered) error {
+			out := append([]Result(nil), add...)
+			n := next // a copy: the transaction may run again
+			for k, reg := range res {
+				row := chunk[idx[k]].Row
+				switch {
+				case reg.Err != nil:
+					out, n.Failed = append(out, Result{Row: row, Error: reg.Err.Error()}), n.Failed+1
+				case reg.Replay:
+					out, n.Skipped = append(out, Result{Row: row, Code: reg.Product.Code, Skipped: true}), n.Skipped+1
+				default:
+					out, n.Created = append(out, Result{Row: row, Code: reg.Product.Code}), n.Created+1
+				}
+			}
+			slices.SortStableFunc(out, func(a, b Result) int { return a.Row - b.Row })
+			n.Done += len(chunk)
+			if n.Done == len(rows) {
+				n.State = store.JobDone
+			}
+			b, _ := json.Marshal(out)
+			n.Results = string(b)
+			if err := tx.(*store.Tx).SaveJobProgress(ctx, &n); err != nil {
+				return err
+			}
+			gotJob, gotResults = n, out
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() == nil && !errors.Is(err, shop.ErrConflict) {
+				// Not a stop: the job cannot go on. Uploading the file again resumes it (rows
+				// already registered are skipped).
+				r.log.Warn("imports: job failed", "job", j.ID, "err", err)
+				return errors.Join(err, r.fail(ctx, j, "导入中断，请重新上传同一文件继续 (import stopped; upload the file again to resume)"))
+			}
+			return err
+		}
+		*j, results = gotJob, gotResults
+		if r.afterChunk != nil {
+			r.afterChunk()
+		}
+	}
+	if j.State != store.JobDone { // an empty file
+		j.State = store.JobDone
+		return r.st.WriteTx(ctx, func(tx *store.Tx) error { return tx.SaveJobProgress(ctx, j) })
+	}
+	r.log.Info("imports: job done", "job", j.ID, "created", j.Created, "skipped", j.Skipped, "failed", j.Failed)
+	return nil
+}
+
+func (r *Runner) fail(ctx context.Context, j *store.Job, msg string) error {
+	j.State, j.Error = store.JobFailed, msg
+	return r.st.WriteTx(ctx, func(tx *store.Tx) error { return tx.SaveJobProgress(ctx, j) })
+}
