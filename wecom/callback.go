@@ -78,7 +78,7 @@ func NewCallbackHandler(c *Client, token, encodingAESKey string, handle MessageH
 	case encodingAESKey == "" && c.kind == kindWeCom:
 		return nil, errors.New("wecom: NewCallbackHandler: a WeCom app needs its EncodingAESKey")
 	}
-	cfg := callbackConfig{dedupeTTL: DefaultDedupeTTL, maxBody: DefaultCallbackMaxBody, now: time.Now}
+	cfg := callbackConfig{dedupeTTL: DefaultDedupeTTL, maxBody: DefaultCallbackMaxBody, now: c.now}
 	for _, o := range opts {
 		if o == nil {
 			continue

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func newMocked(t testing.TB, opts ...wecom.Option) (*wecom.Client, *httpmock.Moc
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/gettoken",
 		httpmock.NewBytesResponder(200, fixture(t, "testdata/gettoken/ok.json")))
 	opts = append([]wecom.Option{wecom.WithAgentID(1000002), wecom.WithBaseURL(testBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(3, time.Millisecond)}, opts...)
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Millisecond})}, opts...)
 	c, err := wecom.New("corp", "secret", opts...)
 	require.NoError(t, err)
 	return c, mt
@@ -61,6 +62,26 @@ func itoa(n int64) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+// fakeClock is a clock for WithClock that moves only when told to.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
 }
 
 func slogTo(w io.Writer) *slog.Logger {
