@@ -46,10 +46,6 @@ func TestWrongPlatformSendsNothing(t *testing.T) {
 			_, err := c.AgentConfigTicket(ctx)
 			return err
 		},
-		"Robot": func(_ context.Context, c *wecom.Client) error {
-			_, err := c.Robot("key")
-			return err
-		},
 		"Media.Upload(file)": func(ctx context.Context, c *wecom.Client) error {
 			_, err := c.Media().Upload(ctx, wecom.MediaFile, "a.txt", strings.NewReader("123456"))
 			return err
@@ -132,8 +128,6 @@ func TestUploadImageLimitPerPlatform(t *testing.T) {
 func TestNilClientIsAnErrorNotAPanic(t *testing.T) {
 	var c *wecom.Client
 	_, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{ToUsers: []string{"u"}, Content: "hi"})
-	assert.ErrorIs(t, err, wecom.ErrNilClient)
-	_, err = c.Robot("key")
 	assert.ErrorIs(t, err, wecom.ErrNilClient)
 	_, err = c.AccessToken(t.Context())
 	assert.ErrorIs(t, err, wecom.ErrNilClient)
