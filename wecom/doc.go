@@ -67,6 +67,13 @@
 // decrypts, deduplicates (WeCom retries when no answer comes within 5 s) and hands each message to a
 // [MessageHandler], whose [Reply] becomes the passive reply.
 //
+// Deduplication uses the MsgId of messages and the identifying fields of events
+// ([Message.DedupeKey]), except for smart_sheet_change and doc_change: these notifications have no
+// MsgId, and a member who edits the same record twice within one second produces two deliveries
+// identical to one delivery and its retry. Dropping "retries" would lose the second edit, so every
+// delivery of them reaches the handler ([Message.SkipsDedupe]). They only name the records, fields
+// or documents that changed; handle them by re-reading those, which is idempotent.
+//
 // Behaviour change: a 公众号 handler created with an EncodingAESKey accepts encrypted deliveries
 // only (安全模式; in 兼容模式 it reads only the Encrypt element and ignores the plaintext copy). A
 // plaintext POST is refused with 403 even when its signature is valid, because the 公众号 plain
