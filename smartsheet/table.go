@@ -219,11 +219,11 @@ func (t *Table[T]) Upsert(ctx context.Context, rows ...T) ([]T, error) {
 	}
 	ids := make([]string, len(rows))
 	var upd []Record
-	var updIdx, insIdx []int
+	var insIdx []int
 	for i, k := range keys {
 		if id := existing[k]; id != "" {
 			recs[i].ID, ids[i] = id, id
-			upd, updIdx = append(upd, recs[i]), append(updIdx, i)
+			upd = append(upd, recs[i])
 		} else {
 			insIdx = append(insIdx, i)
 		}

@@ -47,9 +47,11 @@
 //	if errors.Is(err, wecom.CodeRateLimited) { … }
 //	if wecom.IsRateLimited(err) { … } // 45009 or 45033
 //
-// A non-2xx HTTP status is an *[HTTPError]. Do retries idempotent GETs on errcode -1, HTTP 5xx and
-// transport errors with jittered backoff ([WithRetry]); a POST that may have reached WeCom is never
-// replayed blindly, since that could send a message twice. Errors and log lines never contain the
+// A non-2xx HTTP status is an *[HTTPError]. Every retry of the SDK follows one [RetryPolicy]
+// ([WithRetry], or per call Request.Retry): Do retries idempotent calls on errcode -1, HTTP 5xx and
+// transport errors with jittered backoff; a POST that may have reached WeCom is never replayed
+// blindly, since that could send a message twice. Rate limits are waited out only when the policy
+// says RetryLater (package smartsheet's default does). Errors and log lines never contain the
 // access token or the secret: URLs are stripped of their query. Do reads at most
 // [DefaultMaxResponseBytes] (8 MiB, [WithMaxResponseBytes]) of a response: a larger one is a
 // *[ResponseTooLargeError]; downloads stream through [Client.Stream] instead. A [Request] with a Body

@@ -120,7 +120,7 @@ type SendTextRequest struct {
 type SendMarkdownRequest struct {
 	Recipients
 	// Content uses WeCom's markdown subset (headings, bold, links, <font color="info|comment|warning">).
-	// Its length limit is not documented in the reference, so it is not checked here.
+	// Its length is left to WeCom to check.
 	Content string
 	SendOptions
 }
