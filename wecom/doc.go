@@ -102,5 +102,6 @@
 //
 // Package wecom/wecomtest is an in-process fake WeCom + 公众号 server speaking the same wire
 // formats; point a client at it with [WithBaseURL]. For unit tests, inject a mock transport with
-// [WithHTTPClient].
+// [WithHTTPClient]. [WithClock] gives the client a clock the test moves (to expire a token, say)
+// instead of sleeping.
 package wecom
