@@ -56,9 +56,9 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	cfg := d.cfg
 	// The outbox retries for as long as WeCom needs; the client's own retries are kept short so a
 	// failed batch returns to the outbox (and its back-off) quickly.
-	ss, err := smartsheet.NewClient(d.wc, smartsheet.WithRetry(3, time.Second, 10*time.Second),
-		smartsheet.WithCallTimeout(30*time.Second))
-	if err != nil {
+	ss := smartsheet.New(d.wc, smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Second,
+		Max: 10 * time.Second, RetryLater: true, AttemptTimeout: 30 * time.Second}))
+	if err := ss.Err(); err != nil {
 		return nil, err
 	}
 	managers := map[string]bool{}
@@ -67,6 +67,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	}
 	var codes *shop.CodeGen
 	if cfg.CodePattern != "" {
+		var err error
 		if codes, err = shop.NewCodeGen(cfg.CodePattern); err != nil {
 			return nil, err
 		}
@@ -84,7 +85,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	botToken, botKey := aibotSettings(cfg)
 	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log,
 		Send: func(ctx context.Context, user, text string) error {
-			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{user}, Content: text})
+			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(user), Content: text})
 			return err
 		}})
 	if err != nil {
@@ -220,7 +221,7 @@ func chatRunner(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) func(contex
 		if reply == "" {
 			return
 		}
-		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{m.FromUserName}, Content: reply}); err != nil {
+		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(m.FromUserName), Content: reply}); err != nil {
 			log.Warn("scanner: chat reply failed", "user", m.FromUserName, "err", err)
 		}
 	}

@@ -155,14 +155,6 @@ func affected(res sql.Result, err error) (int64, error) {
 	return res.RowsAffected()
 }
 
-// unix converts t for storage; the zero time is NULL.
-func unix(t time.Time) sql.NullInt64 {
-	if t.IsZero() {
-		return sql.NullInt64{}
-	}
-	return sql.NullInt64{Int64: t.Unix(), Valid: true}
-}
-
 // fromUnix converts a stored time; NULL is the zero time.
 func fromUnix(n sql.NullInt64) time.Time {
 	if !n.Valid {

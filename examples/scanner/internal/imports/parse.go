@@ -45,7 +45,7 @@ func readTable(name string, data []byte) ([][]string, error) {
 		defer x.Close()
 		sheets := x.GetSheetList()
 		if len(sheets) == 0 {
-			return nil, fmt.Errorf("Excel 文件没有工作表")
+			return nil, fmt.Errorf("这个 Excel 文件没有工作表")
 		}
 		return x.GetRows(sheets[0])
 	case strings.HasSuffix(lower, ".csv"):
