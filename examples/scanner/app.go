@@ -71,11 +71,13 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 			return nil, err
 		}
 	}
-	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
+	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Now: cfg.Now, Location: cfg.Location,
+		Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
 	syncer := sheetsync.New(d.st, ss, svc, d.docID, sheetsync.Options{Owner: d.owner, MaxDelay: max(cfg.SyncDelay, time.Millisecond),
-		ReconcileEvery: reconcileEvery(cfg), Logger: d.log})
+		ReconcileEvery: reconcileEvery(cfg), Logger: d.log, Location: cfg.Location})
 	runner := imports.NewRunner(d.st, svc, d.owner, d.log)
-	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner}
+	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner,
+		loc: cfg.Location}
 	signer, err := qrcode.NewSigner(cfg.LabelKey, cfg.PublicURL)
 	if err != nil {
 		return nil, err
@@ -110,7 +112,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
 	w, err := web.New(web.Config{Shop: svc, Store: d.st, Sync: syncer, Imports: runner, Signer: signer,
-		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo,
+		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo, Now: cfg.Now, Location: cfg.Location,
 		User: func(r *http.Request) (web.User, bool) {
 			id, ok := oauth.IdentityFrom(r.Context())
 			if !ok || id.UserID == "" {

@@ -68,7 +68,7 @@ func demoRoutes(mux *http.ServeMux, fake *wecomtest.Handler, cfg *config, log *s
 		// the new member.
 		http.Redirect(w, r, "/logout", http.StatusSeeOther)
 	})
-	demoChatRoutes(mux, fake, log)
+	demoChatRoutes(mux, fake, cfg.Location, log)
 }
 
 // demoClient is the WeCom client of the demo app, pointed at the fake.

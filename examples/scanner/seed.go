@@ -131,7 +131,7 @@ func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
 	}); err != nil {
 		return err
 	}
-	ps, moves, sales := demoData(n, time.Now().In(cst), photos)
+	ps, moves, sales := demoData(n, a.shop.Now(), photos)
 	if err := a.st.BulkLoad(ctx, ps, moves, sales); err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ var demoColors = []string{"黑色", "白色", "棕色", "米色", "红色", "藏
 // deterministic but for the ids. Ledger rows come in time order, each bag's balances a chain.
 func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Movement, []shop.Sale) {
 	rng := rand.New(rand.NewPCG(20250308, uint64(n)))
-	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+	day0 := shop.StartOfDay(now, now.Location())
 	start := day0.AddDate(0, 0, -365)
 	manager := "zhangsan"
 	staff := []string{"lisi", "wangwu", manager}

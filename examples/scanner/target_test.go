@@ -66,7 +66,7 @@ func newBigShop(t *testing.T, n int) *bigShop {
 		}
 		return nil
 	}))
-	ps, moves, sales := demoData(n, time.Now().In(cst), photos)
+	ps, moves, sales := demoData(n, time.Now().In(shop.DefaultLocation()), photos)
 	require.NoError(t, st.BulkLoad(ctx, ps, moves, sales))
 	t.Logf("seeded the store: %d bags, %d ledger rows, %d sales in %v", len(ps), len(moves), len(sales),
 		time.Since(begin).Round(time.Millisecond))

@@ -50,7 +50,7 @@ func (r *rig) oldSheet(t *testing.T, title string, tb *table, rows []cells) {
 func TestImportAnExistingDocument(t *testing.T) {
 	each(t, func(t *testing.T, r *rig) {
 		ctx := t.Context()
-		at := time.Date(2025, 6, 1, 10, 0, 0, 0, cst)
+		at := time.Date(2025, 6, 1, 10, 0, 0, 0, shop.DefaultLocation())
 		a := &shop.Product{Code: "BAG1", Name: "托特包", Price: shop.Yuan(100), Stock: 1, Status: shop.StatusOnSale, CreatedAt: at, UpdatedAt: at}
 		b := &shop.Product{Code: "BAG2", Name: "钱包", Price: shop.Yuan(50), Stock: 4, Status: shop.StatusOnSale, CreatedAt: at, UpdatedAt: at}
 		r.oldSheet(t, ProductsTitle, productsTable, []cells{productCells(a, ""), productCells(b, ""),

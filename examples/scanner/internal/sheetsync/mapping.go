@@ -6,7 +6,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
@@ -252,6 +251,3 @@ func sheetTitle(t *table, year, part int) string {
 	}
 	return fmt.Sprintf("%s%d (%d)", t.title, year, part)
 }
-
-// cst is the shop's clock for the yearly sheets.
-var cst = time.FixedZone("CST", 8*3600)

@@ -163,7 +163,7 @@ func (s *Syncer) loadRows(ctx context.Context, t *table, ids []string, skip map[
 	groups := map[int]*rowGroup{}
 	var order []*rowGroup
 	add := func(id string, at time.Time, c cells) {
-		y := at.In(cst).Year()
+		y := at.In(s.o.Location).Year()
 		g := groups[y]
 		if g == nil {
 			g = &rowGroup{year: y}

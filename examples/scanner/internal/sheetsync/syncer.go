@@ -46,6 +46,9 @@ type Options struct {
 	RetryBase, RetryMax time.Duration
 	Logger              *slog.Logger
 	Now                 func() time.Time
+	// Location is the shop's time zone: a row goes to the yearly sheet of its year there (default
+	// Asia/Shanghai).
+	Location *time.Location
 }
 
 // Syncer runs the two-way sync of one document.
@@ -98,6 +101,9 @@ func New(st *store.Store, ss *smartsheet.Client, svc *shop.Service, docID string
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = shop.DefaultLocation()
 	}
 	return &Syncer{st: st, ss: ss, shop: svc, docID: docID, o: o, log: o.Logger, wake: make(chan struct{}, 1),
 		calls: map[string]int{}, leases: map[string]time.Time{}}

@@ -79,7 +79,7 @@ var ErrCodeTaken = errors.New("编码已存在 (code already exists)")
 type Registered struct {
 	Product *Product // nil when Err is set
 	Replay  bool     // the request ID had registered this bag before
-	Err     error    // ErrInvalid, ErrCodeTaken, ErrRequestReused: this row only
+	Err     error    // ErrInvalid, ErrCodeTaken, ErrRequestReused, ErrCodesFull: this row only
 }
 
 // Register creates a product (新品入库) with its opening ledger row, in one transaction. The code
@@ -142,7 +142,7 @@ func (s *Service) registerBatch(ctx context.Context, a Actor, ins []NewProduct,
 					err = also(ctx, tx, p)
 				}
 				switch {
-				case errors.Is(err, ErrInvalid), errors.Is(err, ErrCodeTaken), errors.Is(err, ErrRequestReused):
+				case errors.Is(err, ErrInvalid), errors.Is(err, ErrCodeTaken), errors.Is(err, ErrRequestReused), errors.Is(err, ErrCodesFull):
 					out[i].Err = err
 				case err != nil:
 					return err

@@ -19,7 +19,8 @@ type Service struct {
 	store Store
 	codes *CodeGen
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
+	loc   *time.Location
 	hooks Hooks
 }
 
@@ -40,7 +41,10 @@ type Options struct {
 	Codes  *CodeGen // default: NewCodeGen("BAG{date}{seq:3}")
 	Logger *slog.Logger
 	Now    func() time.Time
-	Hooks  Hooks
+	// Location is the shop's time zone: "today", code dates and daily figures follow it, never the
+	// server's zone (default Asia/Shanghai, see [DefaultLocation]).
+	Location *time.Location
+	Hooks    Hooks
 }
 
 // NewService returns a service on st.
@@ -57,8 +61,20 @@ func NewService(st Store, o Options) *Service {
 	if o.Hooks.LowStockAt <= 0 {
 		o.Hooks.LowStockAt = 1
 	}
-	return &Service{store: st, codes: o.Codes, log: o.Logger, now: o.Now, hooks: o.Hooks}
+	if o.Location == nil {
+		o.Location = DefaultLocation()
+	}
+	return &Service{store: st, codes: o.Codes, log: o.Logger, clock: o.Now, loc: o.Location, hooks: o.Hooks}
 }
+
+// now is the current time in the shop's zone.
+func (s *Service) now() time.Time { return s.clock().In(s.loc) }
+
+// Now returns the current time in the shop's time zone.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Location returns the shop's time zone.
+func (s *Service) Location() *time.Location { return s.loc }
 
 // Store returns the service's store.
 func (s *Service) Store() Store { return s.store }

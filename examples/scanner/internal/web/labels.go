@@ -88,8 +88,7 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 	}
 	switch {
 	case q.Get("today") == "1":
-		now := s.cfg.Now().In(cst)
-		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+		day := shop.StartOfDay(s.cfg.Now(), s.cfg.Location)
 		all, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Since: day, Limit: 1000})
 		if err != nil {
 			return err

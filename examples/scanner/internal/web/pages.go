@@ -13,38 +13,38 @@ import (
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
-var funcs = template.FuncMap{
-	"yuan": func(m shop.Money) string { return m.String() },
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(cst).Format("2006-01-02 15:04")
-	},
-	"signed": func(n int) string {
-		if n > 0 {
-			return fmt.Sprintf("+%d", n)
-		}
-		return fmt.Sprint(n)
-	},
-	"pathesc": url.PathEscape,
-	"deref": func(m *shop.Money) shop.Money {
-		if m == nil {
-			return 0
-		}
-		return *m
-	},
-	"list": func(ps ...shop.Period) []shop.Period { return ps },
-	"pct": func(part, whole shop.Money) string {
-		if whole == 0 {
-			return "–"
-		}
-		return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
-	},
+// funcs are the templates' functions; times show in the shop's zone loc.
+func funcs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"yuan": func(m shop.Money) string { return m.String() },
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"signed": func(n int) string {
+			if n > 0 {
+				return fmt.Sprintf("+%d", n)
+			}
+			return fmt.Sprint(n)
+		},
+		"pathesc": url.PathEscape,
+		"deref": func(m *shop.Money) shop.Money {
+			if m == nil {
+				return 0
+			}
+			return *m
+		},
+		"list": func(ps ...shop.Period) []shop.Period { return ps },
+		"pct": func(part, whole shop.Money) string {
+			if whole == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
+		},
+	}
 }
-
-// cst is China Standard Time, the shop's clock for display.
-var cst = time.FixedZone("CST", 8*3600)
 
 type pageData struct {
 	Shop    string
@@ -130,7 +130,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) err
 	if err != nil {
 		s.log.Warn("web: movements", "code", code, "err", err)
 	}
-	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": moveViews(ms)})
+	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": moveViews(ms, s.cfg.Location)})
 }
 
 // moveView is a ledger row as the product page shows it (formatted here: the page is the app's
@@ -140,7 +140,7 @@ type moveView struct {
 	Balance              int
 }
 
-func moveViews(ms []shop.Movement) []moveView {
+func moveViews(ms []shop.Movement, loc *time.Location) []moveView {
 	out := make([]moveView, len(ms))
 	for i, m := range ms {
 		kind := string(m.Kind)
@@ -151,7 +151,7 @@ func moveViews(ms []shop.Movement) []moveView {
 		if m.Qty > 0 {
 			qty = "+" + qty
 		}
-		out[i] = moveView{At: m.At.In(cst).Format("2006-01-02 15:04"), Kind: kind, Qty: qty, Actor: m.Actor, Balance: m.Balance}
+		out[i] = moveView{At: m.At.In(loc).Format("2006-01-02 15:04"), Kind: kind, Qty: qty, Actor: m.Actor, Balance: m.Balance}
 	}
 	return out
 }

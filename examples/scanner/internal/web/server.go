@@ -68,6 +68,8 @@ type Config struct {
 	Callback http.Handler
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Location is the shop's time zone for what people see (default: the shop service's).
+	Location *time.Location
 }
 
 // Server serves the app.
@@ -88,12 +90,15 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = cfg.Shop.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = cfg.Shop.Location()
 	}
 	if cfg.ShopName == "" {
 		cfg.ShopName = "箱包库存"
 	}
-	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("").Funcs(funcs(cfg.Location)).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +251,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "request_reused"
 	case errors.Is(err, shop.ErrCodeTaken):
 		return http.StatusConflict, "code_taken"
+	case errors.Is(err, shop.ErrCodesFull):
+		return http.StatusUnprocessableEntity, "codes_full"
 	case errors.Is(err, shop.ErrBelowFloor):
 		return http.StatusUnprocessableEntity, "below_floor"
 	case errors.Is(err, shop.ErrInvalid):
