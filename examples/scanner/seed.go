@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/photo"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 )
@@ -118,17 +119,8 @@ func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
 		return err
 	}
 	begin := time.Now()
-	photos := make([]string, len(demoBags))
-	if err := a.st.WriteTx(ctx, func(tx *store.Tx) error {
-		for i, b := range demoBags {
-			id, err := tx.SavePhoto(ctx, bagPhoto(b.rgb, i))
-			if err != nil {
-				return err
-			}
-			photos[i] = id
-		}
-		return nil
-	}); err != nil {
+	photos, err := saveDemoPhotos(ctx, a.st)
+	if err != nil {
 		return err
 	}
 	ps, moves, sales := demoData(n, a.shop.Now(), photos)
@@ -142,6 +134,25 @@ func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
 	log.Info("scanner: demo data ready", "bags", len(ps), "sales", len(sales), "ledger_rows", len(moves),
 		"took", time.Since(begin).Round(time.Millisecond))
 	return nil
+}
+
+// saveDemoPhotos keeps a photo of each demo bag design in the store and returns their ids.
+func saveDemoPhotos(ctx context.Context, st *store.Store) ([]string, error) {
+	photos := make([]string, len(demoBags))
+	err := st.WriteTx(ctx, func(tx *store.Tx) error {
+		for i, b := range demoBags {
+			img := bagPhoto(b.rgb, i)
+			thumb, err := photo.Thumbnail(img)
+			if err != nil {
+				return err
+			}
+			if photos[i], err = tx.SavePhoto(ctx, img, thumb); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return photos, err
 }
 
 // demoColors vary the demo bags beyond the first 30.
