@@ -2,14 +2,14 @@ package main
 
 import (
 	"bytes"
-	"image"
-	_ "image/jpeg"
-	_ "image/png"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/base64"
 	"encoding/json"
+	"image"
+	_ "image/jpeg"
+	_ "image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
