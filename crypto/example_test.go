@@ -14,7 +14,7 @@ import (
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
 )
 
-// The configuration of vector C in the reference (WxJava's test suite).
+// The configuration of test vector C (from WxJava's WxCryptUtilTest; see testdata/vectors.json).
 const (
 	token          = "pamtest"
 	encodingAESKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

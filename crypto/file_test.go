@@ -140,7 +140,7 @@ func FuzzDecryptFile(f *testing.F) {
 
 // FuzzDecryptJSON feeds arbitrary JSON envelopes (the AI bot's {"encrypt": ...}) through
 // DecryptJSON: a forged signature is always refused, and a correctly signed one decrypts
-// exactly as the reference implementation does.
+// exactly as refDecrypt, the test's direct implementation of the algorithm, does.
 //
 //	go test -run x -fuzz FuzzDecryptJSON -fuzztime 2m ./crypto/
 func FuzzDecryptJSON(f *testing.F) {

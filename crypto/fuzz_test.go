@@ -49,7 +49,7 @@ func FuzzDecryptMessage(f *testing.F) {
 				std != strings.ReplaceAll(string(enc), "\r", "\n") {
 				t.Fatalf("scanner read %q, encoding/xml %q", enc, std)
 			}
-			// Correctly signed: the result must match the reference decryption.
+			// Correctly signed: the result must match refDecrypt, the test's direct decryption.
 			sig := Signature(testToken, timestamp, nonce, string(enc))
 			plain, err := c.DecryptMessage(sig, timestamp, nonce, body)
 			want, wantErr := refDecrypt(t, string(enc), testReceiver)

@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// vectors mirrors testdata/vectors.json (reference §3.4).
+// vectors mirrors testdata/vectors.json: published test vectors of WXBizMsgCrypt, each with its
+// source in the file (WxJava's test suite, wechatpy's, and the examples of the official 消息加解密说明
+// page, https://developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html).
 type vectors struct {
 	C struct {
 		Token, EncodingAESKey, ReceiverID, Random, Message string
@@ -47,7 +49,7 @@ func TestVectorC(t *testing.T) {
 	c, err := New(v.Token, v.EncodingAESKey, v.ReceiverID, WithRandom(strings.NewReader(v.Random)))
 	require.NoError(t, err)
 
-	// Encryption is exact, and the reply carries the reference signature.
+	// Encryption is exact, and the reply carries the vector's signature.
 	reply, err := c.EncryptMessage([]byte(v.Message), v.Timestamp, v.Nonce)
 	require.NoError(t, err)
 	assert.Equal(t, "<xml>\n<Encrypt><![CDATA["+v.Encrypt+"]]></Encrypt>\n"+
@@ -56,7 +58,7 @@ func TestVectorC(t *testing.T) {
 
 	assert.Equal(t, v.MsgSignature, Signature(v.Token, v.Timestamp, v.Nonce, v.Encrypt))
 
-	// Decryption of the reference ciphertext, as a POSTed envelope and as our own reply.
+	// Decryption of the vector's ciphertext, as a POSTed envelope and as our own reply.
 	body := "<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[" + v.Encrypt + "]]></Encrypt></xml>"
 	for _, b := range []string{body, string(reply)} {
 		plain, err := c.DecryptMessage(v.MsgSignature, v.Timestamp, v.Nonce, []byte(b))

@@ -10,40 +10,22 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/internal/fakeclock"
 	"github.com/qiwei-go/qiwei/oauth"
 	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
 
-// safeClock is a clock shared by the fake server, the middleware and the test goroutine.
-type safeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *safeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *safeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // e2e is an app behind the middleware, a fake WeCom + 公众号, and a browser with a cookie jar.
 type e2e struct {
 	t    *testing.T
-	clk  *safeClock
+	clk  *fakeclock.Clock
 	fake *wecomtest.Server
 	app  *httptest.Server
 	opts *oauth.MiddlewareOptions
@@ -51,7 +33,7 @@ type e2e struct {
 
 func newE2E(t *testing.T, mutate func(*e2e, *oauth.MiddlewareOptions)) *e2e {
 	t.Helper()
-	e := &e2e{t: t, clk: &safeClock{t: time.Now()}}
+	e := &e2e{t: t, clk: fakeclock.New(time.Now())}
 	e.fake = wecomtest.NewServer(wecomtest.WithClock(e.clk.Now), wecomtest.WithSeed(1),
 		wecomtest.WithWeChatUser(wecomtest.WeChatUser{OpenID: wecomtest.DefaultOpenID, Nickname: "微信用户", UnionID: "UNION1"}))
 	t.Cleanup(e.fake.Close)

@@ -28,7 +28,7 @@ func newMocked(t testing.TB) (*wecom.Client, *httpmock.MockTransport) {
 	mt.RegisterResponder(http.MethodGet, mockBase+"/cgi-bin/gettoken",
 		httpmock.NewBytesResponder(200, fixture("gettoken/ok.json")))
 	c, err := wecom.New("wwCORP", "s3cret", wecom.WithAgentID(1000002), wecom.WithBaseURL(mockBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(1, 0))
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
 	return c, mt
 }
@@ -38,7 +38,7 @@ func newMockedMP(t *testing.T) (*wecom.Client, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	c, err := wecom.NewOfficialAccount("wxAPP", "mpS3cret", wecom.WithBaseURL(mockBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(1, 0))
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
 	return c, mt
 }

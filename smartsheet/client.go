@@ -21,17 +21,26 @@ type Client struct {
 	batchSize   int
 	concurrency int
 	pageSize    int
-	retry       retryPolicy
-	callTimeout time.Duration
+	retry       wecom.RetryPolicy
 	loc         *time.Location
 	schemaTTL   time.Duration
+
+	err error // an invalid option or a missing/wrong wecom.Client: every call returns it
 
 	schemas schemaCache
 	locks   sheetLocks
 }
 
-// Option configures a [Client] made by [NewClient]. An invalid value makes NewClient fail.
+// Option configures a [Client] made by [New]. An invalid value makes every call of the Client fail
+// with an error matching [ErrInvalidOption]; [Client.Err] reports it at once.
 type Option func(*Client) error
+
+// ErrInvalidOption is matched (errors.Is) by the error of a Client built with an invalid [Option].
+var ErrInvalidOption = errors.New("smartsheet: invalid option")
+
+func optionf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidOption}, args...)...)
+}
 
 // Defaults.
 const (
@@ -44,7 +53,7 @@ const (
 func WithBatchSize(n int) Option {
 	return func(c *Client) error {
 		if n < 1 || n > 1000 {
-			return fmt.Errorf("smartsheet: WithBatchSize: %d is not within 1…1000", n)
+			return optionf("WithBatchSize: %d is not within 1…1000", n)
 		}
 		c.batchSize = n
 		return nil
@@ -57,7 +66,7 @@ func WithBatchSize(n int) Option {
 func WithConcurrency(n int) Option {
 	return func(c *Client) error {
 		if n < 1 || n > 10 {
-			return fmt.Errorf("smartsheet: WithConcurrency: %d is not within 1…10", n)
+			return optionf("WithConcurrency: %d is not within 1…10", n)
 		}
 		c.concurrency = n
 		return nil
@@ -69,38 +78,32 @@ func WithConcurrency(n int) Option {
 func WithPageSize(n int) Option {
 	return func(c *Client) error {
 		if n < 1 || n > MaxPageSize {
-			return fmt.Errorf("smartsheet: WithPageSize: %d is not within 1…%d", n, MaxPageSize)
+			return optionf("WithPageSize: %d is not within 1…%d", n, MaxPageSize)
 		}
 		c.pageSize = n
 		return nil
 	}
 }
 
-// WithRetry sets how calls rejected for a rate limit (45009, 45033) or a data-version conflict (6000),
-// and reads that failed ambiguously (errcode -1, HTTP 5xx, transport errors), are retried: at most
-// attempts tries in all, with jittered exponential backoff from base, capped at max. Default 5 tries,
-// 1 s, 30 s. attempts = 1 disables retries. Writes that may have been applied are never retried here;
-// see [BatchError].
-func WithRetry(attempts int, base, max time.Duration) Option {
+// WithRetry sets the retry policy of every call (see [wecom.RetryPolicy] for which failures are
+// retried). The default is [DefaultRetryPolicy]: 5 tries, waits from 1 s to 30 s, and RetryLater
+// set, so that rate limits (45009, 45033) and data-version conflicts (6000) are waited out.
+// Reads are marked idempotent, so that their ambiguous failures (errcode -1, HTTP 5xx, transport
+// errors, a try over AttemptTimeout) are retried too; writes that may have been applied never are
+// (see [BatchError]). wecom.RetryPolicy{Attempts: 1} disables retries.
+func WithRetry(p wecom.RetryPolicy) Option {
 	return func(c *Client) error {
-		if attempts < 1 || base < 0 || max < base {
-			return fmt.Errorf("smartsheet: WithRetry: invalid attempts %d, base %v or max %v", attempts, base, max)
+		if err := p.Validate(); err != nil {
+			return optionf("WithRetry: %v", err)
 		}
-		c.retry = retryPolicy{attempts: attempts, base: base, max: max}
+		c.retry = p
 		return nil
 	}
 }
 
-// WithCallTimeout bounds each HTTP attempt (0, the default, leaves it to the context and the
-// wecom.Client's HTTP client).
-func WithCallTimeout(d time.Duration) Option {
-	return func(c *Client) error {
-		if d < 0 {
-			return fmt.Errorf("smartsheet: WithCallTimeout: negative duration %v", d)
-		}
-		c.callTimeout = d
-		return nil
-	}
+// DefaultRetryPolicy is the retry policy of a Client created without [WithRetry].
+func DefaultRetryPolicy() wecom.RetryPolicy {
+	return wecom.RetryPolicy{Attempts: 5, Base: time.Second, Max: 30 * time.Second, RetryLater: true}
 }
 
 // WithLocation sets the time zone date cells are read in and date-only filters are computed in
@@ -108,7 +111,7 @@ func WithCallTimeout(d time.Duration) Option {
 func WithLocation(loc *time.Location) Option {
 	return func(c *Client) error {
 		if loc == nil {
-			return errors.New("smartsheet: WithLocation: nil location")
+			return optionf("WithLocation: nil location")
 		}
 		c.loc = loc
 		return nil
@@ -122,44 +125,54 @@ func WithLocation(loc *time.Location) Option {
 func WithSchemaTTL(d time.Duration) Option {
 	return func(c *Client) error {
 		if d < 0 {
-			return fmt.Errorf("smartsheet: WithSchemaTTL: negative duration %v", d)
+			return optionf("WithSchemaTTL: negative duration %v", d)
 		}
 		c.schemaTTL = d
 		return nil
 	}
 }
 
-// New returns a smart-sheet client with default settings that calls WeCom through wc. wc must be the
-// client of the app that created the documents (see the package documentation).
-func New(wc *wecom.Client) *Client {
-	c, _ := NewClient(wc)
-	return c
-}
-
-// NewClient is [New] with options.
-func NewClient(wc *wecom.Client, opts ...Option) (*Client, error) {
+// New returns a smart-sheet client that calls WeCom through wc, the client of the app that
+// created the documents (see the package documentation), configured by opts.
+//
+// New never fails: a nil or 公众号 wc, or an invalid option, makes every call of the Client return
+// an error before any request (matching [ErrNoClient], wecom.ErrWrongPlatform or [ErrInvalidOption]),
+// as a nil *wecom.Client does in package wecom. Check [Client.Err] at start-up to fail fast.
+func New(wc *wecom.Client, opts ...Option) *Client {
 	c := &Client{
 		wc:          wc,
 		batchSize:   DefaultBatchSize,
 		concurrency: 1,
 		pageSize:    MaxPageSize,
-		retry:       retryPolicy{attempts: 5, base: time.Second, max: 30 * time.Second},
+		retry:       DefaultRetryPolicy(),
 		loc:         chinaTime,
 		schemaTTL:   5 * time.Minute,
+		log:         wc.Logger(),
+	}
+	switch {
+	case wc == nil:
+		c.err = fmt.Errorf("%w: %w", ErrNoClient, wecom.ErrNilClient)
+	default:
+		c.err = wc.Require(wecom.PlatformWeCom, "smartsheet.New")
 	}
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
-		if err := o(c); err != nil {
-			return nil, err
+		if err := o(c); err != nil && c.err == nil {
+			c.err = err
 		}
 	}
-	c.log = slog.New(slog.DiscardHandler)
-	if wc != nil {
-		c.log = wc.Logger()
+	return c
+}
+
+// Err returns the error every call of c returns because of how c was built — an invalid option,
+// a nil *wecom.Client or a 公众号 one — or nil when c is usable.
+func (c *Client) Err() error {
+	if c == nil {
+		return fmt.Errorf("%w: %w", ErrNoClient, wecom.ErrNilClient)
 	}
-	return c, nil
+	return c.err
 }
 
 // chinaTime is UTC+8 without DST: China Standard Time. A fixed zone needs no tzdata.
@@ -173,16 +186,11 @@ var ErrNoClient = errors.New("smartsheet: Client has no wecom.Client")
 // post calls a wedoc endpoint (path without the /cgi-bin/wedoc/ prefix). Reads are idempotent:
 // ambiguous failures are retried. Writes are retried only when WeCom certainly rejected them.
 func (c *Client) post(ctx context.Context, path string, body, out any, idempotent bool) error {
-	if c == nil || c.wc == nil {
-		return fmt.Errorf("%w: %w", ErrNoClient, wecom.ErrNilClient)
-	}
-	if err := c.wc.Require(wecom.PlatformWeCom, "smartsheet "+path); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
-	req := &wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/wedoc/" + path, Body: body}
-	return c.withRetry(ctx, req.Path, idempotent, func(ctx context.Context) error {
-		return c.wc.Do(ctx, req, out)
-	})
+	return c.wc.Do(ctx, &wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/wedoc/" + path, Body: body,
+		Idempotent: idempotent, Retry: &c.retry}, out)
 }
 
 // sheetLocks serialises writes per sheet within one Client (WeCom answers concurrent writes to one

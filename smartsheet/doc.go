@@ -64,9 +64,13 @@
 // refused before anything is sent, with an error wrapping [ErrInvalidInput] (a *[ValidationError]
 // for a field definition). Smart sheets are WeCom only: on a 公众号 client every call fails with an
 // error matching wecom.ErrWrongPlatform, and without a client with wecom.ErrNilClient, both before
-// any request. Rate limits (45009,
-// 45033) and data-version conflicts (6000) are waited out and retried ([WithRetry]); reads are also
-// retried after errcode -1, HTTP 5xx and transport errors.
+// any request, as does every call of a Client built with an invalid [Option] ([ErrInvalidOption];
+// [Client.Err] reports all three at start-up).
+//
+// Calls go through [wecom.Client.Do] and its one retry engine ([wecom.RetryPolicy]), with this
+// package's policy ([WithRetry], default [DefaultRetryPolicy]): rate limits (45009, 45033) and
+// data-version conflicts (6000) are waited out and retried; reads are also retried after errcode
+// -1, HTTP 5xx and transport errors.
 //
 // A write that failed ambiguously (a timeout, a dropped connection, HTTP 5xx, errcode -1) may have
 // been applied; [MayHaveApplied] reports it. Such an add_records call is never sent again blindly:

@@ -38,10 +38,10 @@ func newFake(t testing.TB, srvOpts []wecomtest.Option, opts ...smartsheet.Option
 	srv := wecomtest.NewServer(append([]wecomtest.Option{wecomtest.WithSeed(1)}, srvOpts...)...)
 	t.Cleanup(srv.Close)
 	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
-		wecom.WithBaseURL(srv.URL), wecom.WithRetry(10, time.Millisecond))
+		wecom.WithBaseURL(srv.URL), wecom.WithRetry(wecom.RetryPolicy{Attempts: 10, Base: time.Millisecond}))
 	require.NoError(t, err)
-	c, err := smartsheet.NewClient(wc, opts...)
-	require.NoError(t, err)
+	c := smartsheet.New(wc, opts...)
+	require.NoError(t, c.Err())
 	ctx := context.Background()
 	doc, err := c.CreateDoc(ctx, &smartsheet.CreateDocRequest{Name: "库存", AdminUsers: []string{wecomtest.DefaultUserID}})
 	require.NoError(t, err)
@@ -214,7 +214,8 @@ func TestUpsertUnderFailures(t *testing.T) {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			// Batches of 50 make 20 add_records calls per 1,000 rows, so the failures hit writes often.
 			f := newFake(t, []wecomtest.Option{wecomtest.WithFailureRate(0, seed)}, smartsheet.WithBatchSize(50),
-				smartsheet.WithRetry(10, time.Millisecond, 20*time.Millisecond), smartsheet.WithCallTimeout(300*time.Millisecond))
+				smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 10, Base: time.Millisecond, Max: 20 * time.Millisecond,
+					RetryLater: true, AttemptTimeout: 300 * time.Millisecond}))
 			ctx := t.Context()
 			tbl, err := smartsheet.NewTable[Bag](f.c, f.docID, f.sheetID)
 			require.NoError(t, err)
@@ -391,7 +392,7 @@ func TestEnsureSchemaMismatch(t *testing.T) {
 // TestDeleteAmbiguous: a delete_records call that was applied but whose answer was lost, and one that
 // was dropped before it was applied, still end with exactly the records asked for gone.
 func TestDeleteAmbiguous(t *testing.T) {
-	f := newFake(t, nil, smartsheet.WithBatchSize(10), smartsheet.WithRetry(5, time.Millisecond, time.Millisecond))
+	f := newFake(t, nil, smartsheet.WithBatchSize(10), smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 5, Base: time.Millisecond, Max: time.Millisecond, RetryLater: true}))
 	ctx := t.Context()
 	tbl, err := smartsheet.NewTable[Bag](f.c, f.docID, f.sheetID)
 	require.NoError(t, err)

@@ -34,16 +34,23 @@ type wire struct {
 
 func newWire(t testing.TB, opts ...smartsheet.Option) *wire {
 	t.Helper()
+	w := newWireUnchecked(t, opts...)
+	require.NoError(t, w.c.Err())
+	return w
+}
+
+// newWireUnchecked is newWire for a Client that may have been built with an invalid option.
+func newWireUnchecked(t testing.TB, opts ...smartsheet.Option) *wire {
+	t.Helper()
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/gettoken",
 		httpmock.NewBytesResponder(200, fixture(t, "gettoken/ok.json")))
 	wc, err := wecom.New("corp", "secret", wecom.WithAgentID(1000002), wecom.WithBaseURL(testBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(1, 0))
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
-	opts = append([]smartsheet.Option{smartsheet.WithRetry(3, time.Millisecond, 2*time.Millisecond)}, opts...)
-	c, err := smartsheet.NewClient(wc, opts...)
-	require.NoError(t, err)
-	return &wire{t: t, mt: mt, c: c}
+	opts = append([]smartsheet.Option{smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Millisecond,
+		Max: 2 * time.Millisecond, RetryLater: true})}, opts...)
+	return &wire{t: t, mt: mt, c: smartsheet.New(wc, opts...)}
 }
 
 // calls records the request bodies one endpoint received.

@@ -241,12 +241,24 @@ func TestAddRecordsConcurrency(t *testing.T) {
 	ok := echoAdd(&ids)
 	var mu sync.Mutex
 	inFlight, peak := 0, 0
+	// No call answers before 3 calls are in flight at once, so the test sees the overlap without
+	// depending on timing. Without concurrency the first call would wait for company that never
+	// comes, until the guard below gives up.
+	full := make(chan struct{})
+	var fullOnce sync.Once
 	cs := w.expectFunc("smartsheet/add_records", func(i int, body []byte) (int, []byte) {
 		mu.Lock()
 		inFlight++
 		peak = max(peak, inFlight)
+		if inFlight == 3 {
+			fullOnce.Do(func() { close(full) })
+		}
 		mu.Unlock()
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-full:
+		case <-time.After(time.Minute): // deadlock guard: the peak assertion below fails
+			fullOnce.Do(func() { close(full) })
+		}
 		mu.Lock()
 		inFlight--
 		mu.Unlock()
@@ -255,8 +267,7 @@ func TestAddRecordsConcurrency(t *testing.T) {
 	got, err := w.c.AddRecords(t.Context(), "DOCID", "S", rows(1000))
 	require.NoError(t, err)
 	assert.Equal(t, 10, cs.n())
-	assert.LessOrEqual(t, peak, 3)
-	assert.Greater(t, peak, 1)
+	assert.Equal(t, 3, peak, "three batches at once, never more")
 	for i, r := range got {
 		require.Equal(t, fmt.Sprintf("P%05d", i), r.Values["编号"].String(), "results are in input order")
 	}

@@ -82,7 +82,7 @@ func NewTable[T any](c *Client, docID, sheetID string) (*Table[T], error) {
 // column (the key, if it is text) instead of adding one, so the sheet has no stray column.
 func (t *Table[T]) EnsureSchema(ctx context.Context) ([]Field, error) {
 	var created []Field
-	rounds := max(t.c.retry.attempts, 3)
+	rounds := max(t.c.retry.Attempts, 3)
 	for round := 1; ; round++ {
 		t.c.InvalidateSchema(t.docID, t.sheetID)
 		sch, err := t.c.schema(ctx, t.docID, t.sheetID)
@@ -120,7 +120,7 @@ func (t *Table[T]) EnsureSchema(ctx context.Context) ([]Field, error) {
 				if !MayHaveApplied(err) || round >= rounds {
 					return created, err
 				}
-				if !sleep(ctx, t.c.retry.delay(round)) {
+				if t.c.retry.Wait(ctx, round) != nil {
 					return created, err
 				}
 				continue // re-read the columns: the call may have been applied
@@ -219,11 +219,11 @@ func (t *Table[T]) Upsert(ctx context.Context, rows ...T) ([]T, error) {
 	}
 	ids := make([]string, len(rows))
 	var upd []Record
-	var updIdx, insIdx []int
+	var insIdx []int
 	for i, k := range keys {
 		if id := existing[k]; id != "" {
 			recs[i].ID, ids[i] = id, id
-			upd, updIdx = append(upd, recs[i]), append(updIdx, i)
+			upd = append(upd, recs[i])
 		} else {
 			insIdx = append(insIdx, i)
 		}
@@ -255,7 +255,7 @@ func (t *Table[T]) insert(ctx context.Context, recs []Record, keys []string) ([]
 	for i := range pending {
 		pending[i] = i
 	}
-	rounds := max(t.c.retry.attempts, 3)
+	rounds := max(t.c.retry.Attempts, 3)
 	for round := 1; len(pending) > 0; round++ {
 		batch := make([]Record, len(pending))
 		for j, i := range pending {
@@ -289,7 +289,7 @@ func (t *Table[T]) insert(ctx context.Context, recs []Record, keys []string) ([]
 		}
 		t.c.log.DebugContext(ctx, "smartsheet: add_records may have been applied; checking keys",
 			"rows", len(rest), "err", err.Error())
-		if !sleep(ctx, t.c.retry.delay(round)) {
+		if t.c.retry.Wait(ctx, round) != nil {
 			return ids, err
 		}
 		restKeys := make([]string, len(rest))
@@ -386,7 +386,7 @@ func (t *Table[T]) Delete(ctx context.Context, rows ...T) error {
 			add(found[k])
 		}
 	}
-	rounds := max(t.c.retry.attempts, 3)
+	rounds := max(t.c.retry.Attempts, 3)
 	for round := 1; ; round++ {
 		err := t.c.deleteRecords(ctx, t.docID, t.sheetID, ids)
 		var be *BatchError
@@ -405,7 +405,7 @@ func (t *Table[T]) Delete(ctx context.Context, rows ...T) error {
 				rest = append(rest, id)
 			}
 		}
-		if !sleep(ctx, t.c.retry.delay(round)) {
+		if t.c.retry.Wait(ctx, round) != nil {
 			return err
 		}
 		if ids, err = t.existing(ctx, rest); err != nil {

@@ -14,7 +14,8 @@ import (
 
 var cst = time.FixedZone("CST", 8*3600)
 
-// TestValueWire: every constructor encodes to the shape in the reference's value table.
+// TestValueWire: every constructor encodes to the cell-value shape of its column type, as listed
+// in the Value table of 添加记录 (https://developer.work.weixin.qq.com/document/path/99907).
 func TestValueWire(t *testing.T) {
 	tests := []struct {
 		name string

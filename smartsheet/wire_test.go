@@ -117,6 +117,7 @@ func TestSmartSheetOnOfficialAccount(t *testing.T) {
 	mp, err := wecom.NewOfficialAccount("wxappid", "secret", wecom.WithBaseURL(testBase))
 	require.NoError(t, err)
 	c := smartsheet.New(mp)
+	assert.ErrorIs(t, c.Err(), wecom.ErrWrongPlatform)
 	_, err = c.CreateDoc(t.Context(), &smartsheet.CreateDocRequest{Name: "x"})
 	assert.ErrorIs(t, err, wecom.ErrWrongPlatform)
 	_, err = c.Sheets(t.Context(), "D", nil)
@@ -290,6 +291,7 @@ func TestWireInvalidInput(t *testing.T) {
 func TestNilClient(t *testing.T) {
 	t.Parallel()
 	c := smartsheet.New(nil)
+	assert.ErrorIs(t, c.Err(), smartsheet.ErrNoClient)
 	_, err := c.CreateDoc(t.Context(), &smartsheet.CreateDocRequest{Name: "x"})
 	assert.ErrorIs(t, err, smartsheet.ErrNoClient)
 	assert.ErrorIs(t, err, wecom.ErrNilClient)
@@ -301,12 +303,23 @@ func TestOptionsValidate(t *testing.T) {
 	t.Parallel()
 	for _, o := range []smartsheet.Option{
 		smartsheet.WithBatchSize(0), smartsheet.WithBatchSize(1001), smartsheet.WithConcurrency(0),
-		smartsheet.WithPageSize(1001), smartsheet.WithRetry(0, 0, 0), smartsheet.WithRetry(2, time.Second, time.Millisecond),
-		smartsheet.WithCallTimeout(-1), smartsheet.WithLocation(nil), smartsheet.WithSchemaTTL(-1),
+		smartsheet.WithPageSize(1001), smartsheet.WithRetry(wecom.RetryPolicy{}),
+		smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 2, Base: time.Second, Max: time.Millisecond}),
+		smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 2, AttemptTimeout: -1}),
+		smartsheet.WithLocation(nil), smartsheet.WithSchemaTTL(-1),
 	} {
-		_, err := smartsheet.NewClient(nil, o)
-		assert.Error(t, err)
+		w := newWireUnchecked(t, o)
+		require.ErrorIs(t, w.c.Err(), smartsheet.ErrInvalidOption)
+		// Every call fails the same way, before anything is sent.
+		_, err := w.c.CreateDoc(t.Context(), &smartsheet.CreateDocRequest{Name: "x"})
+		assert.ErrorIs(t, err, smartsheet.ErrInvalidOption)
+		assert.False(t, smartsheet.MayHaveApplied(err))
+		for _, err := range w.c.Records(t.Context(), "D", "S", nil) {
+			assert.ErrorIs(t, err, smartsheet.ErrInvalidOption)
+		}
+		assert.Zero(t, w.mt.GetTotalCallCount(), "nothing may be sent")
 	}
+	assert.NoError(t, newWire(t, nil).c.Err(), "a nil option is ignored")
 }
 
 // TestRetryPolicy: rate limits and version conflicts are waited out for any call; ambiguous failures
@@ -370,7 +383,7 @@ func addOne(ctx context.Context, c *smartsheet.Client) error {
 // TestRetryHonoursContext: a cancelled context ends the backoff at once.
 func TestRetryHonoursContext(t *testing.T) {
 	t.Parallel()
-	w := newWire(t, smartsheet.WithRetry(5, time.Hour, time.Hour))
+	w := newWire(t, smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 5, Base: time.Hour, Max: time.Hour, RetryLater: true}))
 	w.expect("smartsheet/add_records", fixture(t, "errcode/45009.json"))
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Auth says how a request is authenticated.
@@ -41,6 +39,11 @@ type Request struct {
 	Host Host // which server; default HostAPI
 	// Header holds extra request headers, e.g. Range for media/get downloads over 20 MB.
 	Header http.Header
+	// Idempotent marks a POST that is safe to send twice, such as a read (smart-sheet get_records):
+	// it is retried like a GET (see [RetryPolicy]). GET and HEAD are always idempotent.
+	Idempotent bool
+	// Retry replaces the client's retry policy ([WithRetry]) for this call when non-nil.
+	Retry *RetryPolicy
 }
 
 // RawBody is a request body sent verbatim with its content type.
@@ -57,9 +60,10 @@ type RawBody struct {
 // [*ResponseTooLargeError] (use [Client.Stream] for downloads).
 //
 // errcode absent or 0 is success; any other errcode is returned as *[APIError]. A stale access token
-// (40001, 40014, 42001) is dropped, but only if it is still the cached one, and the call is retried
-// exactly once. Idempotent GETs are also retried with jittered backoff on errcode -1, HTTP 5xx and
-// transport errors; a POST is retried only when it certainly never reached the server (dial failure).
+// (40001, 40014, 42001) is dropped, but only if it is still the cached one, and the call is sent
+// once more with a fresh token. Other failures are retried per the [RetryPolicy]: idempotent calls
+// on errcode -1, HTTP 5xx and transport errors with jittered backoff; a POST only when it certainly
+// never reached the server (dial failure) or, with RetryLater, was refused by a rate limit.
 func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 	if c == nil {
 		return fmt.Errorf("%w (Do)", ErrNilClient)
@@ -67,21 +71,29 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) error {
 	if req == nil {
 		return errors.New("wecom: Do: nil request")
 	}
-	resp, err := c.send(ctx, req)
+	pr, err := c.prepare(req)
 	if err != nil {
 		return err
 	}
-	if out != nil {
-		if err := json.Unmarshal(resp, out); err != nil {
-			return fmt.Errorf("wecom: %s: decode response: %w", req.Path, err)
-		}
-	}
-	return nil
+	return c.authorized(ctx, req, func(tok string) error {
+		return c.retrying(ctx, pr.policy, req.Path, pr.idempotent, func(ctx context.Context) error {
+			data, err := c.once(ctx, req, tok, pr)
+			if err != nil || out == nil {
+				return err
+			}
+			if err := json.Unmarshal(data, out); err != nil {
+				return &decodeError{path: req.Path, err: err}
+			}
+			return nil
+		})
+	})
 }
 
 // Stream performs req and returns the response body unread, for downloads (media/get, showqrcode).
 // A JSON (or text/plain) body is read and checked for an errcode, as WeCom answers errors that way;
 // a JSON body without errcode is returned as a stream like any other. The caller closes the body.
+// Tokens are refreshed and failures retried as by [Client.Do], except that the policy's
+// AttemptTimeout does not apply.
 func (c *Client) Stream(ctx context.Context, req *Request) (io.ReadCloser, http.Header, error) {
 	if c == nil {
 		return nil, nil, fmt.Errorf("%w (Stream)", ErrNilClient)
@@ -89,56 +101,109 @@ func (c *Client) Stream(ctx context.Context, req *Request) (io.ReadCloser, http.
 	if req == nil {
 		return nil, nil, errors.New("wecom: Stream: nil request")
 	}
-	if err := validPath(req.Path); err != nil {
+	pr, err := c.prepare(req)
+	if err != nil {
 		return nil, nil, err
+	}
+	policy := pr.policy
+	policy.AttemptTimeout = 0 // it would cut the body the caller has yet to read
+	var body io.ReadCloser
+	var header http.Header
+	err = c.authorized(ctx, req, func(tok string) error {
+		return c.retrying(ctx, policy, req.Path, pr.idempotent, func(ctx context.Context) error {
+			var err error
+			body, header, err = c.openStream(ctx, req, tok, pr)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return body, header, nil
+}
+
+// openStream sends req once and returns its body, unless it is an error answer.
+func (c *Client) openStream(ctx context.Context, req *Request, tok string, pr prepared) (io.ReadCloser, http.Header, error) {
+	resp, err := c.roundTrip(ctx, req, tok, pr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		resp.Body.Close()
+		return nil, nil, &HTTPError{Path: req.Path, StatusCode: resp.StatusCode}
+	}
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if mt != "application/json" && mt != "text/plain" {
+		return resp.Body, resp.Header, nil
+	}
+	// Error bodies are small; read at most 1 MiB to look for an errcode. A JSON or text file
+	// without one is returned whole: what was read, then the rest of the body.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		resp.Body.Close()
+		return nil, nil, &transportError{path: req.Path, err: redact(err)}
+	}
+	err = checkEnvelope(req.Path, data)
+	if err == nil || len(data) == 1<<20 {
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}, resp.Header, nil
+	}
+	resp.Body.Close()
+	return nil, nil, err
+}
+
+// prepared is what Do and Stream compute once per call, before any try.
+type prepared struct {
+	body       []byte
+	ctype      string
+	method     string
+	idempotent bool
+	policy     RetryPolicy
+}
+
+func (c *Client) prepare(req *Request) (prepared, error) {
+	if err := validPath(req.Path); err != nil {
+		return prepared{}, err
 	}
 	body, ctype, err := encodeBody(req.Body)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wecom: %s: encode body: %w", req.Path, err)
+		return prepared{}, fmt.Errorf("wecom: %s: encode body: %w", req.Path, err)
 	}
-	var tok string
-	if req.Auth == AuthToken {
-		if tok, err = c.AccessToken(ctx); err != nil {
-			return nil, nil, err
+	pr := prepared{body: body, ctype: ctype, method: requestMethod(req, body), policy: c.retry}
+	if req.Retry != nil {
+		if err := req.Retry.Validate(); err != nil {
+			return prepared{}, fmt.Errorf("wecom: %s: Request.Retry: %w", req.Path, err)
 		}
+		pr.policy = *req.Retry
 	}
-	for attempt := 0; ; attempt++ {
-		resp, err := c.roundTrip(ctx, req, tok, body, ctype)
-		if err != nil {
-			return nil, nil, err
-		}
-		if resp.StatusCode < 200 || resp.StatusCode > 299 {
-			resp.Body.Close()
-			return nil, nil, &HTTPError{Path: req.Path, StatusCode: resp.StatusCode}
-		}
-		mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		if mt != "application/json" && mt != "text/plain" {
-			return resp.Body, resp.Header, nil
-		}
-		// Error bodies are small; read at most 1 MiB to look for an errcode. A JSON or text file
-		// without one is returned whole: what was read, then the rest of the body.
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		if err != nil {
-			resp.Body.Close()
-			return nil, nil, fmt.Errorf("wecom: %s: read: %w", req.Path, redact(err))
-		}
-		err = checkEnvelope(req.Path, data)
-		if err == nil || len(data) == 1<<20 {
-			return struct {
-				io.Reader
-				io.Closer
-			}{io.MultiReader(bytes.NewReader(data), resp.Body), resp.Body}, resp.Header, nil
-		}
-		resp.Body.Close()
-		if req.Auth == AuthToken && attempt == 0 && IsTokenExpired(err) {
-			c.invalidate(ctx, tok)
-			if tok, err = c.AccessToken(ctx); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		return nil, nil, err
+	pr.idempotent = req.Idempotent || pr.method == http.MethodGet || pr.method == http.MethodHead
+	return pr, nil
+}
+
+// authorized calls send with the access token req needs ("" for [AuthNone] and [AuthAppSecret]).
+// When WeCom rejects the token (40001, 40014, 42001) it is dropped — only if it is still the
+// cached one, so that N callers holding it cause one refresh — and send runs once more with a
+// fresh token.
+func (c *Client) authorized(ctx context.Context, req *Request, send func(tok string) error) error {
+	if req.Auth != AuthToken {
+		return send("")
 	}
+	tok, err := c.AccessToken(ctx)
+	if err != nil {
+		return err
+	}
+	err = send(tok)
+	if !IsTokenExpired(err) {
+		return err
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "wecom: token rejected, refreshing once", slogPath(req.Path), slogCode(err))
+	c.invalidate(ctx, tok)
+	if tok, err = c.AccessToken(ctx); err != nil {
+		return err
+	}
+	return send(tok)
 }
 
 // requestMethod is req.Method, or POST when a body is sent without one, else GET.
@@ -159,93 +224,15 @@ func validPath(p string) error {
 	return nil
 }
 
-func (c *Client) send(ctx context.Context, req *Request) ([]byte, error) {
-	if err := validPath(req.Path); err != nil {
-		return nil, err
-	}
-	body, ctype, err := encodeBody(req.Body)
-	if err != nil {
-		return nil, fmt.Errorf("wecom: %s: encode body: %w", req.Path, err)
-	}
-	if req.Auth != AuthToken {
-		return c.call(ctx, req, "", body, ctype)
-	}
-	tok, err := c.AccessToken(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.call(ctx, req, tok, body, ctype)
-	if IsTokenExpired(err) {
-		c.log.LogAttrs(ctx, -4, "wecom: token rejected, refreshing once", slogPath(req.Path), slogCode(err))
-		c.invalidate(ctx, tok)
-		if tok, err = c.AccessToken(ctx); err != nil {
-			return nil, err
-		}
-		resp, err = c.call(ctx, req, tok, body, ctype)
-	}
-	return resp, err
-}
-
 func (c *Client) invalidate(ctx context.Context, tok string) {
 	if inv, ok := c.tokens.(Invalidator); ok {
 		inv.Invalidate(ctx, tok)
 	}
 }
 
-// call sends one logical request, retrying idempotent ones per c.retry.
-func (c *Client) call(ctx context.Context, req *Request, tok string, body []byte, ctype string) ([]byte, error) {
-	method := requestMethod(req, body)
-	idempotent := method == http.MethodGet || method == http.MethodHead
-	var lastErr error
-	for attempt := 0; attempt < c.retry.attempts; attempt++ {
-		if attempt > 0 {
-			if err := c.retry.sleep(ctx, attempt); err != nil {
-				return nil, lastErr
-			}
-			c.log.LogAttrs(ctx, -4, "wecom: retrying", slogPath(req.Path), slogAttempt(attempt+1), slogErr(lastErr))
-		}
-		data, err := c.once(ctx, req, tok, body, ctype)
-		if err == nil {
-			return data, nil
-		}
-		lastErr = err
-		if !retryable(err, idempotent) || ctx.Err() != nil {
-			return nil, err
-		}
-	}
-	return nil, lastErr
-}
-
-func retryable(err error, idempotent bool) bool {
-	var he *HTTPError
-	switch {
-	case errors.Is(err, CodeSystemBusy):
-		return idempotent
-	case errors.As(err, &he):
-		return idempotent && he.StatusCode >= 500
-	case errors.Is(err, errTransport):
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "dial" {
-			return true // never reached the server: safe for any method
-		}
-		return idempotent
-	}
-	return false
-}
-
-var errTransport = errors.New("wecom: transport")
-
-type transportError struct {
-	path string
-	err  error
-}
-
-func (e *transportError) Error() string        { return fmt.Sprintf("wecom: %s: %v", e.path, e.err) }
-func (e *transportError) Unwrap() []error      { return []error{errTransport, e.err} }
-func (e *transportError) Is(target error) bool { return target == errTransport }
-
-func (c *Client) once(ctx context.Context, req *Request, tok string, body []byte, ctype string) ([]byte, error) {
-	resp, err := c.roundTrip(ctx, req, tok, body, ctype)
+// once sends req one time and returns the checked response body.
+func (c *Client) once(ctx context.Context, req *Request, tok string, pr prepared) ([]byte, error) {
+	resp, err := c.roundTrip(ctx, req, tok, pr)
 	if err != nil {
 		return nil, err
 	}
@@ -266,8 +253,7 @@ func (c *Client) once(ctx context.Context, req *Request, tok string, body []byte
 	return data, nil
 }
 
-func (c *Client) roundTrip(ctx context.Context, req *Request, tok string, body []byte, ctype string) (*http.Response, error) {
-	method := requestMethod(req, body)
+func (c *Client) roundTrip(ctx context.Context, req *Request, tok string, pr prepared) (*http.Response, error) {
 	host := req.Host
 	if host < 0 || host >= hostCount {
 		host = HostAPI
@@ -288,15 +274,15 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, tok string, body [
 		u += "?" + q.Encode()
 	}
 	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
+	if pr.body != nil {
+		rd = bytes.NewReader(pr.body)
 	}
-	hreq, err := http.NewRequestWithContext(ctx, method, u, rd)
+	hreq, err := http.NewRequestWithContext(ctx, pr.method, u, rd)
 	if err != nil {
 		return nil, fmt.Errorf("wecom: %s: %w", req.Path, redact(err))
 	}
-	if body != nil {
-		hreq.Header.Set("Content-Type", ctype)
+	if pr.body != nil {
+		hreq.Header.Set("Content-Type", pr.ctype)
 	}
 	for k, v := range req.Header {
 		hreq.Header[http.CanonicalHeaderKey(k)] = v
@@ -319,7 +305,7 @@ func checkEnvelope(path string, data []byte) error {
 		Msg  string  `json:"errmsg"`
 	}
 	if err := json.Unmarshal(data, &env); err != nil {
-		return fmt.Errorf("wecom: %s: decode response: %w", path, err)
+		return &decodeError{path: path, err: err}
 	}
 	if env.Code != 0 {
 		return &APIError{Code: env.Code, Msg: env.Msg, Path: path}
@@ -343,28 +329,4 @@ func encodeBody(b any) ([]byte, string, error) {
 		return nil, "", err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), "application/json; charset=utf-8", nil
-}
-
-type retryPolicy struct {
-	attempts int
-	base     time.Duration
-}
-
-// sleep waits base·2^(attempt-1), ±50% jitter, capped at 5 s; it returns early with ctx's error.
-func (p retryPolicy) sleep(ctx context.Context, attempt int) error {
-	d := p.base << (attempt - 1)
-	if d > 5*time.Second || d <= 0 && p.base > 0 {
-		d = 5 * time.Second
-	}
-	if d > 0 {
-		d = d/2 + rand.N(d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

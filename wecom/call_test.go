@@ -129,7 +129,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/x", httpmock.NewErrorResponder(errors.New("boom")))
 	var logs bytes.Buffer
 	c, err := wecom.New("corp", "SUPERSECRET", wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}),
-		wecom.WithRetry(2, time.Millisecond), wecom.WithLogger(slogTo(&logs)))
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 2, Base: time.Millisecond}), wecom.WithLogger(slogTo(&logs)))
 	require.NoError(t, err)
 	err = c.Do(t.Context(), &wecom.Request{Path: "/cgi-bin/x"}, nil)
 	require.Error(t, err)
@@ -141,7 +141,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	mt2 := httpmock.NewMockTransport()
 	mt2.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/gettoken", httpmock.NewErrorResponder(errors.New("unreachable")))
 	c2, err := wecom.New("corp", "SUPERSECRET", wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt2}),
-		wecom.WithRetry(1, 0), wecom.WithLogger(slogTo(&logs)))
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}), wecom.WithLogger(slogTo(&logs)))
 	require.NoError(t, err)
 	_, err = c2.AccessToken(t.Context())
 	require.Error(t, err)
@@ -163,7 +163,9 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"zero agent id", func() (*wecom.Client, error) { return wecom.New("c", "s", wecom.WithAgentID(0)) }},
 		{"nil http client", func() (*wecom.Client, error) { return wecom.New("c", "s", wecom.WithHTTPClient(nil)) }},
 		{"nil store", func() (*wecom.Client, error) { return wecom.New("c", "s", wecom.WithTokenStore(nil)) }},
-		{"bad retry", func() (*wecom.Client, error) { return wecom.New("c", "s", wecom.WithRetry(0, time.Second)) }},
+		{"bad retry", func() (*wecom.Client, error) {
+			return wecom.New("c", "s", wecom.WithRetry(wecom.RetryPolicy{Attempts: 0, Base: time.Second}))
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,7 +191,7 @@ func TestDoRejectsQueryInPath(t *testing.T) {
 }
 
 func TestDoHonoursContextDuringBackoff(t *testing.T) {
-	c, mt := newMocked(t, wecom.WithRetry(5, time.Hour))
+	c, mt := newMocked(t, wecom.WithRetry(wecom.RetryPolicy{Attempts: 5, Base: time.Hour}))
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/x", httpmock.NewStringResponder(200, `{"errcode":-1}`))
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()

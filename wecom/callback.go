@@ -41,8 +41,12 @@ type MessageHandler func(ctx context.Context, m *Message) (Reply, error)
 //     from an access log cannot carry a forged body. [WithAccountID] also pins ToUserName.
 //
 // Every message is parsed into a [Message], deduplicated (WeCom retries three times when it gets no
-// answer within 5 s) and passed to the [MessageHandler]. Malformed requests get 400, bad signatures
-// 403, both with a short plain-text body; nothing secret is echoed or logged.
+// answer within 5 s) and passed to the [MessageHandler]. Change notifications (smart_sheet_change,
+// doc_change) are not deduplicated: a retry of one cannot be told from a second change of the same
+// record by the same member within the same second, so every delivery reaches the handler, which
+// must treat them idempotently (re-read what they name); see [Message.SkipsDedupe]. Malformed
+// requests get 400, bad signatures 403, both with a short plain-text body; nothing secret is echoed
+// or logged.
 type CallbackHandler struct {
 	handle     MessageHandler
 	token      string
@@ -78,7 +82,7 @@ func NewCallbackHandler(c *Client, token, encodingAESKey string, handle MessageH
 	case encodingAESKey == "" && c.kind == kindWeCom:
 		return nil, errors.New("wecom: NewCallbackHandler: a WeCom app needs its EncodingAESKey")
 	}
-	cfg := callbackConfig{dedupeTTL: DefaultDedupeTTL, maxBody: DefaultCallbackMaxBody, now: time.Now}
+	cfg := callbackConfig{dedupeTTL: DefaultDedupeTTL, maxBody: DefaultCallbackMaxBody, now: c.now}
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -200,8 +204,11 @@ func (h *CallbackHandler) receive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	key := h.keyPrefix + msg.DedupeKey()
-	if !h.claim(ctx, key) {
+	key := "" // none: every delivery is handled (Message.SkipsDedupe)
+	if !msg.SkipsDedupe() {
+		key = h.keyPrefix + msg.DedupeKey()
+	}
+	if key != "" && !h.claim(ctx, key) {
 		h.log.LogAttrs(ctx, slog.LevelDebug, "wecom: duplicate callback dropped", slogMsg(msg))
 		h.ack(w)
 		return
@@ -368,7 +375,7 @@ func (h *CallbackHandler) release(ctx context.Context, key string) {
 	d, ok := h.dedupe.(interface {
 		Delete(ctx context.Context, key string) error
 	})
-	if !ok {
+	if !ok || key == "" {
 		return
 	}
 	if err := d.Delete(context.WithoutCancel(ctx), key); err != nil {

@@ -261,7 +261,8 @@ func parseFloat(s string) float64 {
 // DedupeKey identifies a delivery so that WeCom's retries (3 tries, 5 s apart) can be dropped:
 // the MsgId for messages; for events FromUserName + CreateTime + Event + EventKey, plus the fields
 // that tell apart two events of one second (ResponseCode, ChangeType, DocId, SheetId, RecordId,
-// FieldId, UserID). The key is at most 70 bytes.
+// FieldId, UserID). The key is at most 70 bytes. The callback handler does not deduplicate the
+// messages for which [Message.SkipsDedupe] is true, whatever their key.
 func (m *Message) DedupeKey() string {
 	if m.MsgID != "" && len(m.MsgID) <= 32 && m.MsgType != MsgTypeEvent {
 		return "msg:" + m.MsgID
@@ -275,4 +276,17 @@ func (m *Message) DedupeKey() string {
 		h.Write([]byte{0})
 	}
 	return "evt:" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// SkipsDedupe reports whether the callback handler passes every delivery of m to the
+// [MessageHandler], retries included: true for the change notifications smart_sheet_change
+// ([EventSmartSheetChange]) and doc_change ([EventDocChange]).
+//
+// These events carry no MsgId, and two real changes — a member editing the same record twice
+// within one second — arrive identical to one change and its retry: deduplicating them would drop
+// the second edit. They only name what changed; the right handling re-reads the named records or
+// document, which is idempotent, so running it for a retry costs one read and loses nothing.
+// Handlers of these events must be idempotent.
+func (m *Message) SkipsDedupe() bool {
+	return m.MsgType == MsgTypeEvent && (m.Event == EventSmartSheetChange || m.Event == EventDocChange)
 }

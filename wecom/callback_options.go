@@ -127,7 +127,7 @@ func WithReceiverID(id string) CallbackOption {
 }
 
 // WithCallbackClock sets the clock used for reply CreateTime, reply timestamps, the plain-mode
-// replay window and [WithMaxClockSkew] (tests).
+// replay window and [WithMaxClockSkew] (tests). Default: the client's clock ([WithClock]).
 func WithCallbackClock(now func() time.Time) CallbackOption {
 	return func(c *callbackConfig) error {
 		if now == nil {

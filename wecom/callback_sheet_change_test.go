@@ -1,7 +1,11 @@
 package wecom_test
 
 import (
+	"context"
+	"net/http"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -47,4 +51,43 @@ func TestParseSmartSheetChangeTypes(t *testing.T) {
 		"update_field_or_record"}, []string{wecom.ChangeTypeAddRecord, wecom.ChangeTypeUpdateRecord,
 		wecom.ChangeTypeDeleteRecord, wecom.ChangeTypeAddField, wecom.ChangeTypeUpdateField, wecom.ChangeTypeDeleteField,
 		wecom.ChangeTypeFieldOrRecord})
+}
+
+// Two identical smart_sheet_change (or doc_change) deliveries may be one change and its retry or two
+// changes of one record by one member within one second: both reach the handler. A message with a
+// MsgId is still deduplicated. Synchronous and asynchronous handlers behave alike.
+func TestCallbackChangeNotificationsAreNotDeduplicated(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		opts []wecom.CallbackOption
+	}{{"sync", nil}, {"async", []wecom.CallbackOption{wecom.WithAsync(2, 8, time.Minute)}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := map[string]int{}
+			h, err := wecom.NewCallbackHandler(newCallbackClient(t), cbToken, cbAESKey,
+				func(_ context.Context, m *wecom.Message) (wecom.Reply, error) {
+					mu.Lock()
+					calls[m.MsgType+"/"+m.Event]++
+					mu.Unlock()
+					return nil, nil
+				}, mode.opts...)
+			require.NoError(t, err)
+			side := newWeComSide(t, cbToken, cbAESKey, cbCorpID)
+			for _, file := range []string{"smart_sheet_change.xml", "doc_change.xml", "text.xml"} {
+				plain := fixture(t, "testdata/callback/"+file)
+				m, err := wecom.ParseMessage(plain)
+				require.NoError(t, err)
+				assert.Equal(t, file != "text.xml", m.SkipsDedupe(), file)
+				for range 2 {
+					assert.Equal(t, http.StatusOK, serve(h, side.post(plain, nil)).Code, file)
+				}
+			}
+			require.NoError(t, h.Shutdown(t.Context()))
+			assert.Equal(t, map[string]int{
+				"event/" + wecom.EventSmartSheetChange: 2,
+				"event/" + wecom.EventDocChange:        2,
+				"text/":                                1,
+			}, calls)
+		})
+	}
 }

@@ -182,7 +182,8 @@ func TestCallbackWeComURLVerification(t *testing.T) {
 func TestCallbackOfficialAccountURLVerification(t *testing.T) {
 	mp, err := wecom.NewOfficialAccount(mpAppID, "secret")
 	require.NoError(t, err)
-	// Official doc vector (reference §3.4, vector D).
+	// The plain-mode example of 消息加解密说明
+	// (https://developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html).
 	h, err := wecom.NewCallbackHandler(mp, "AAAAA", "", echoHandler(nil))
 	require.NoError(t, err)
 	q := url.Values{"signature": {"f464b24fc39322e44b38aa78f5edd27bd1441696"}, "timestamp": {"1714036504"},

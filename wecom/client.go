@@ -50,11 +50,12 @@ type Client struct {
 	hosts   [hostCount]string
 	hc      *http.Client
 	log     *slog.Logger
-	retry   retryPolicy
+	retry   RetryPolicy
 	early   time.Duration
 	store   TokenStore
 	maxResp int64
 	health  *storeHealth
+	now     func() time.Time
 
 	tokens  TokenSource
 	jsapi   *cachedSource // 企业/公众号 jsapi_ticket
@@ -71,9 +72,10 @@ type options struct {
 	store   TokenStore
 	ts      TokenSource
 	log     *slog.Logger
-	retry   retryPolicy
+	retry   RetryPolicy
 	early   time.Duration
 	maxResp int64
+	now     func() time.Time
 	baseSet bool
 }
 
@@ -206,15 +208,18 @@ func WithRefreshEarly(d time.Duration) Option {
 	}
 }
 
-// WithRetry sets how idempotent calls (GET) are retried on errcode -1, HTTP 5xx and transport errors:
-// at most attempts tries in all, with jittered exponential backoff starting at base. Default 3 tries,
-// 200 ms. attempts = 1 disables retries.
-func WithRetry(attempts int, base time.Duration) Option {
+// WithClock sets the clock the client reads (default time.Now): token and ticket lifetimes, JS-SDK
+// signature timestamps, the time of a token store failure, and the default clock of callback
+// handlers built on the client ([WithCallbackClock] overrides it). Tests use it to expire tokens
+// without waiting, as wecomtest.WithClock does for the fake server. Retry backoff and the
+// [MemoryStore]'s own expiry still run on real time; a token past its expiry by the client's clock
+// is never used, whatever the store says.
+func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
-		if attempts < 1 || base < 0 {
-			return fmt.Errorf("wecom: WithRetry: invalid attempts %d or base %v", attempts, base)
+		if now == nil {
+			return errors.New("wecom: WithClock: nil clock")
 		}
-		o.retry = retryPolicy{attempts: attempts, base: base}
+		o.now = now
 		return nil
 	}
 }
@@ -251,9 +256,10 @@ func NewOfficialAccount(appID, secret string, opts ...Option) (*Client, error) {
 func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, error) {
 	o := options{
 		hosts:   [hostCount]string{apiBase, DefaultMPWebBaseURL, DefaultOpenBaseURL, DefaultLoginBaseURL},
-		retry:   retryPolicy{attempts: 3, base: 200 * time.Millisecond},
+		retry:   DefaultRetryPolicy(),
 		early:   5 * time.Minute,
 		maxResp: DefaultMaxResponseBytes,
+		now:     time.Now,
 	}
 	for _, opt := range opts {
 		if opt == nil {
@@ -269,13 +275,14 @@ func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, erro
 	if o.store == nil {
 		o.store = NewMemoryStore()
 	}
-	health := &storeHealth{log: o.log}
+	health := &storeHealth{log: o.log, now: o.now}
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
 		kind: k, id: id, secret: secret, agentID: o.agentID, hosts: o.hosts,
 		hc: o.hc, log: o.log, retry: o.retry, early: o.early, store: o.store, maxResp: o.maxResp, health: health,
+		now: o.now,
 	}
 	app := c.keySuffix()
 	if o.ts != nil {
@@ -286,11 +293,11 @@ func newClient(k kind, id, secret, apiBase string, opts []Option) (*Client, erro
 		if k == kindOfficialAccount {
 			prefix, fetch = "wecom:mptoken:", c.fetchStableToken
 		}
-		c.tokens = newCachedSource(prefix+app, o.store, fetch, o.early, o.log, health)
+		c.tokens = c.newCachedSource(prefix+app, fetch)
 	}
-	c.jsapi = newCachedSource("wecom:jsapi:"+app, o.store, c.fetchJSAPITicket, o.early, o.log, health)
+	c.jsapi = c.newCachedSource("wecom:jsapi:"+app, c.fetchJSAPITicket)
 	if k == kindWeCom {
-		c.agentTk = newCachedSource("wecom:agentticket:"+app, o.store, c.fetchAgentTicket, o.early, o.log, health)
+		c.agentTk = c.newCachedSource("wecom:agentticket:"+app, c.fetchAgentTicket)
 	}
 	return c, nil
 }

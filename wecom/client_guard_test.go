@@ -86,7 +86,7 @@ func TestTokenFetchTimeoutSaysSo(t *testing.T) {
 		return nil, r.Context().Err()
 	})
 	c, err := wecom.New("corp", "secret", wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}),
-		wecom.WithRetry(1, 0))
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
 	wecom.SetTokenFetchTimeout(c, 50*time.Millisecond)
 	_, err = c.AccessToken(context.Background()) // a caller without a deadline

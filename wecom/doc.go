@@ -47,9 +47,11 @@
 //	if errors.Is(err, wecom.CodeRateLimited) { … }
 //	if wecom.IsRateLimited(err) { … } // 45009 or 45033
 //
-// A non-2xx HTTP status is an *[HTTPError]. Do retries idempotent GETs on errcode -1, HTTP 5xx and
-// transport errors with jittered backoff ([WithRetry]); a POST that may have reached WeCom is never
-// replayed blindly, since that could send a message twice. Errors and log lines never contain the
+// A non-2xx HTTP status is an *[HTTPError]. Every retry of the SDK follows one [RetryPolicy]
+// ([WithRetry], or per call Request.Retry): Do retries idempotent calls on errcode -1, HTTP 5xx and
+// transport errors with jittered backoff; a POST that may have reached WeCom is never replayed
+// blindly, since that could send a message twice. Rate limits are waited out only when the policy
+// says RetryLater (package smartsheet's default does). Errors and log lines never contain the
 // access token or the secret: URLs are stripped of their query. Do reads at most
 // [DefaultMaxResponseBytes] (8 MiB, [WithMaxResponseBytes]) of a response: a larger one is a
 // *[ResponseTooLargeError]; downloads stream through [Client.Stream] instead. A [Request] with a Body
@@ -66,6 +68,13 @@
 // [NewCallbackHandler] returns the http.Handler of the callback URL (接收消息服务器): it verifies,
 // decrypts, deduplicates (WeCom retries when no answer comes within 5 s) and hands each message to a
 // [MessageHandler], whose [Reply] becomes the passive reply.
+//
+// Deduplication uses the MsgId of messages and the identifying fields of events
+// ([Message.DedupeKey]), except for smart_sheet_change and doc_change: these notifications have no
+// MsgId, and a member who edits the same record twice within one second produces two deliveries
+// identical to one delivery and its retry. Dropping "retries" would lose the second edit, so every
+// delivery of them reaches the handler ([Message.SkipsDedupe]). They only name the records, fields
+// or documents that changed; handle them by re-reading those, which is idempotent.
 //
 // Behaviour change: a 公众号 handler created with an EncodingAESKey accepts encrypted deliveries
 // only (安全模式; in 兼容模式 it reads only the Encrypt element and ignores the plaintext copy). A
@@ -93,5 +102,6 @@
 //
 // Package wecom/wecomtest is an in-process fake WeCom + 公众号 server speaking the same wire
 // formats; point a client at it with [WithBaseURL]. For unit tests, inject a mock transport with
-// [WithHTTPClient].
+// [WithHTTPClient]. [WithClock] gives the client a clock the test moves (to expire a token, say)
+// instead of sleeping.
 package wecom

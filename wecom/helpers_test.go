@@ -12,6 +12,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/qiwei-go/qiwei/internal/fakeclock"
 	"github.com/qiwei-go/qiwei/wecom"
 )
 
@@ -31,7 +32,7 @@ func newMocked(t testing.TB, opts ...wecom.Option) (*wecom.Client, *httpmock.Moc
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/gettoken",
 		httpmock.NewBytesResponder(200, fixture(t, "testdata/gettoken/ok.json")))
 	opts = append([]wecom.Option{wecom.WithAgentID(1000002), wecom.WithBaseURL(testBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(3, time.Millisecond)}, opts...)
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Millisecond})}, opts...)
 	c, err := wecom.New("corp", "secret", opts...)
 	require.NoError(t, err)
 	return c, mt
@@ -61,6 +62,10 @@ func itoa(n int64) string {
 		b = append([]byte{byte('0' + n%10)}, b...)
 	}
 	return string(b)
+}
+
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 }
 
 func slogTo(w io.Writer) *slog.Logger {

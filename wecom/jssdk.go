@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // SignJSAPI returns the JS-SDK signature (JS-SDK使用权限签名算法): the lower-case hex SHA-1 of
@@ -79,7 +78,7 @@ func (c *Client) JSSDKConfig(ctx context.Context, pageURL string, jsAPIList ...s
 	if err != nil {
 		return nil, err
 	}
-	ts := time.Now().Unix()
+	ts := c.now().Unix()
 	nonce := randomNonce()
 	cfg := &JSConfig{Config: WXConfig{
 		Beta: c.kind == kindWeCom, AppID: c.id, Timestamp: ts, NonceStr: nonce,

@@ -13,8 +13,9 @@ import (
 // MenuService manages the custom menu (自定义菜单) of a 公众号, or of a WeCom app (then the client's
 // agent id is sent as the agentid query parameter). Get one with [Client.Menu].
 //
-// The reference (wecom-api-reference.md) does not cover menus; shapes and limits follow the public
-// 公众号 and WeCom menu docs.
+// Shapes and limits follow the official pages: 公众号 自定义菜单 创建接口
+// (https://developers.weixin.qq.com/doc/offiaccount/Custom_Menus/Creating_Custom-Defined_Menu.html)
+// and WeCom 创建菜单 (https://developer.work.weixin.qq.com/document/path/90231).
 type MenuService struct{ c *Client }
 
 // Menu returns the custom-menu service.

@@ -95,31 +95,39 @@ func (r *SendResult) AllDelivered() bool {
 	return len(r.InvalidUsers)+len(r.InvalidParties)+len(r.InvalidTags)+len(r.UnlicensedUsers) == 0
 }
 
-// SendTextRequest is the input of [MessageService.SendText].
-type SendTextRequest struct {
-	ToUsers   []string // member UserIDs, or []string{"@all"}; joined "a|b" on the wire
+// Recipients are who an application message goes to (touser, toparty, totag). At least one list
+// must be non-empty; each is joined "a|b" on the wire, so no id may contain "|". WeCom delivers to
+// the union and reports the ids it could not use in [SendResult].
+type Recipients struct {
+	ToUsers   []string // member UserIDs, or []string{"@all"} for everyone in the app's visible range
 	ToParties []string // department ids
 	ToTags    []string // tag ids
-	Content   string   // ≤ 2048 bytes; may contain <a href="…"> links
+}
+
+// ToUsers returns the Recipients for members by UserID, the common case:
+//
+//	&wecom.SendTextRequest{Recipients: wecom.ToUsers("zhangsan", "lisi"), Content: "到货了"}
+func ToUsers(userIDs ...string) Recipients { return Recipients{ToUsers: userIDs} }
+
+// SendTextRequest is the input of [MessageService.SendText].
+type SendTextRequest struct {
+	Recipients
+	Content string // ≤ 2048 bytes; may contain <a href="…"> links
 	SendOptions
 }
 
 // SendMarkdownRequest is the input of [MessageService.SendMarkdown].
 type SendMarkdownRequest struct {
-	ToUsers   []string
-	ToParties []string
-	ToTags    []string
+	Recipients
 	// Content uses WeCom's markdown subset (headings, bold, links, <font color="info|comment|warning">).
-	// Its length limit is not documented in the reference, so it is not checked here.
+	// Its length is left to WeCom to check.
 	Content string
 	SendOptions
 }
 
 // SendTextCardRequest is the input of [MessageService.SendTextCard].
 type SendTextCardRequest struct {
-	ToUsers     []string
-	ToParties   []string
-	ToTags      []string
+	Recipients
 	Title       string // ≤ 128 bytes of UTF-8, else truncated (see RejectTooLong)
 	Description string // ≤ 512 bytes of UTF-8, else truncated; simple HTML: <div class="gray|normal|highlight">
 	URL         string // opened on tap; ≤ 2048 bytes
@@ -144,35 +152,26 @@ type NewsArticle struct {
 
 // SendNewsRequest is the input of [MessageService.SendNews].
 type SendNewsRequest struct {
-	ToUsers   []string
-	ToParties []string
-	ToTags    []string
-	Articles  []NewsArticle // 1–8
+	Recipients
+	Articles []NewsArticle // 1–8
 	SendOptions
 }
 
 // SendTemplateCardRequest is the input of [MessageService.SendTemplateCard].
 type SendTemplateCardRequest struct {
-	ToUsers   []string
-	ToParties []string
-	ToTags    []string
-	Card      TemplateCard
+	Recipients
+	Card TemplateCard
 	SendOptions
 }
 
 // SendMediaRequest is the input of [MessageService.SendMedia]: an image, voice or file message
 // whose media was uploaded with [MediaService.Upload].
 type SendMediaRequest struct {
-	ToUsers   []string
-	ToParties []string
-	ToTags    []string
-	Type      MediaType // MediaImage, MediaVoice or MediaFile
-	MediaID   string
+	Recipients
+	Type    MediaType // MediaImage, MediaVoice or MediaFile
+	MediaID string
 	SendOptions
 }
-
-// recipients is the common part of the send requests.
-type recipients struct{ users, parties, tags []string }
 
 // messageBody is the wire form of message/send.
 type messageBody struct {
@@ -229,7 +228,7 @@ func (s *MessageService) SendText(ctx context.Context, req *SendTextRequest) (*S
 	if err := checkBytes(call, "Content", req.Content, MaxTextBytes, true); err != nil {
 		return nil, err
 	}
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
+	return s.send(ctx, call, req.Recipients, req.SendOptions,
 		&messageBody{MsgType: "text", Text: &textContent{Content: req.Content}})
 }
 
@@ -247,7 +246,7 @@ func (s *MessageService) SendMarkdown(ctx context.Context, req *SendMarkdownRequ
 	if req.Content == "" {
 		return nil, invalidf(call, "Content", "empty")
 	}
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
+	return s.send(ctx, call, req.Recipients, req.SendOptions,
 		&messageBody{MsgType: "markdown", Markdown: &textContent{Content: req.Content}})
 }
 
@@ -284,7 +283,7 @@ func (s *MessageService) SendTextCard(ctx context.Context, req *SendTextCardRequ
 	if err := checkChars(call, "ButtonText", req.ButtonText, MaxTextCardButtonText, false); err != nil {
 		return nil, err
 	}
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
+	return s.send(ctx, call, req.Recipients, req.SendOptions,
 		&messageBody{MsgType: "textcard", TextCard: &textCard{
 			Title: title, Description: desc, URL: req.URL, BtnTxt: req.ButtonText}})
 }
@@ -303,7 +302,7 @@ func (s *MessageService) SendNews(ctx context.Context, req *SendNewsRequest) (*S
 	if err := checkArticles(call, req.Articles, false); err != nil {
 		return nil, err
 	}
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
+	return s.send(ctx, call, req.Recipients, req.SendOptions,
 		&messageBody{MsgType: "news", News: &newsContent{Articles: req.Articles}})
 }
 
@@ -323,7 +322,7 @@ func (s *MessageService) SendTemplateCard(ctx context.Context, req *SendTemplate
 		return nil, err
 	}
 	card := req.Card
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions,
+	return s.send(ctx, call, req.Recipients, req.SendOptions,
 		&messageBody{MsgType: "template_card", TemplateCard: &card})
 }
 
@@ -353,10 +352,10 @@ func (s *MessageService) SendMedia(ctx context.Context, req *SendMediaRequest) (
 	default:
 		return nil, invalidf(call, "Type", "must be image, voice or file, got %q", req.Type)
 	}
-	return s.send(ctx, call, recipients{req.ToUsers, req.ToParties, req.ToTags}, req.SendOptions, body)
+	return s.send(ctx, call, req.Recipients, req.SendOptions, body)
 }
 
-func (s *MessageService) send(ctx context.Context, call string, to recipients, o SendOptions, body *messageBody) (*SendResult, error) {
+func (s *MessageService) send(ctx context.Context, call string, to Recipients, o SendOptions, body *messageBody) (*SendResult, error) {
 	if err := s.c.Require(PlatformWeCom, "Messages."+call); err != nil {
 		return nil, err
 	}
@@ -364,13 +363,13 @@ func (s *MessageService) send(ctx context.Context, call string, to recipients, o
 		return nil, ErrNoAgentID
 	}
 	var err error
-	if body.ToUser, err = joinIDs(call, "ToUsers", to.users); err != nil {
+	if body.ToUser, err = joinIDs(call, "ToUsers", to.ToUsers); err != nil {
 		return nil, err
 	}
-	if body.ToParty, err = joinIDs(call, "ToParties", to.parties); err != nil {
+	if body.ToParty, err = joinIDs(call, "ToParties", to.ToParties); err != nil {
 		return nil, err
 	}
-	if body.ToTag, err = joinIDs(call, "ToTags", to.tags); err != nil {
+	if body.ToTag, err = joinIDs(call, "ToTags", to.ToTags); err != nil {
 		return nil, err
 	}
 	if body.ToUser == "" && body.ToParty == "" && body.ToTag == "" {

@@ -30,13 +30,13 @@ func newFakeApp(t *testing.T, opts ...wecomtest.Option) (*wecomtest.Server, *wec
 func TestE2EAppMessages(t *testing.T) {
 	srv, c := newFakeApp(t)
 	res, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{
-		ToUsers: []string{wecomtest.DefaultUserID, "ghost"}, Content: "BAG-001 补货完成"})
+		Recipients: wecom.ToUsers(wecomtest.DefaultUserID, "ghost"), Content: "BAG-001 补货完成"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, res.MsgID)
 	assert.Equal(t, []string{"ghost"}, res.InvalidUsers)
 
 	srv.ExpireTokens() // the next send meets 42001 once, refreshes and succeeds
-	_, err = c.Messages().SendTemplateCard(t.Context(), &wecom.SendTemplateCardRequest{ToUsers: []string{wecomtest.DefaultUserID},
+	_, err = c.Messages().SendTemplateCard(t.Context(), &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers(wecomtest.DefaultUserID),
 		Card: wecom.TemplateCard{CardType: wecom.CardButtonInteraction, MainTitle: &wecom.CardTitle{Title: "补货申请"},
 			TaskID: "restock-1", ButtonList: []wecom.CardButton{{Text: "批准", Key: "approve"}}}})
 	require.NoError(t, err)

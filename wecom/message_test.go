@@ -79,7 +79,7 @@ func TestSendMessages(t *testing.T) {
 			name: "text with options",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
 				return s.SendText(ctx, &wecom.SendTextRequest{
-					ToUsers: []string{"zhangsan", "lisi"}, ToParties: []string{"1", "2"},
+					Recipients:  wecom.Recipients{ToUsers: []string{"zhangsan", "lisi"}, ToParties: []string{"1", "2"}},
 					Content:     `你的快递已到，请携带工卡前往邮件中心领取。<a href="https://work.weixin.qq.com">详情</a>`,
 					SendOptions: wecom.SendOptions{Safe: true, DuplicateCheck: true, DuplicateCheckInterval: 30 * time.Minute},
 				})
@@ -92,7 +92,7 @@ func TestSendMessages(t *testing.T) {
 			name: "text, some recipients invalid",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
 				return s.SendText(ctx, &wecom.SendTextRequest{
-					ToUsers: []string{"zhangsan", "lisi"}, ToParties: []string{"1", "2"},
+					Recipients:  wecom.Recipients{ToUsers: []string{"zhangsan", "lisi"}, ToParties: []string{"1", "2"}},
 					Content:     `你的快递已到，请携带工卡前往邮件中心领取。<a href="https://work.weixin.qq.com">详情</a>`,
 					SendOptions: wecom.SendOptions{Safe: true, DuplicateCheck: true, DuplicateCheckInterval: 1799500 * time.Millisecond},
 				})
@@ -104,7 +104,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "markdown to everyone",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendMarkdown(ctx, &wecom.SendMarkdownRequest{ToUsers: []string{"@all"},
+				return s.SendMarkdown(ctx, &wecom.SendMarkdownRequest{Recipients: wecom.ToUsers("@all"),
 					Content: "您的会议室已经预定\n>**事项详情**\n>会议室：<font color=\"info\">广州TIT 1楼 301</font>"})
 			},
 			request: "testdata/message_send/markdown_request.json",
@@ -114,7 +114,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "textcard",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToTags: []string{"7"}, Title: "领奖通知",
+				return s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.Recipients{ToTags: []string{"7"}}, Title: "领奖通知",
 					Description: `<div class="gray">2016年9月26日</div><div class="highlight">请于2016年10月10日前联系行政同事领取</div>`,
 					URL:         "https://work.weixin.qq.com/", ButtonText: "更多",
 					SendOptions: wecom.SendOptions{EnableIDTrans: true}})
@@ -126,7 +126,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "textcard over the byte limits: shortened on a character boundary, outside tags",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u1"}, Title: strings.Repeat("领", 43),
+				return s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u1"), Title: strings.Repeat("领", 43),
 					Description: `<div class="gray">` + strings.Repeat("日", 160) + `</div><div class="highlight">` +
 						strings.Repeat("请", 20) + `</div>`,
 					URL: "https://work.weixin.qq.com/"})
@@ -138,7 +138,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "news",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"zhangsan"}, Articles: []wecom.NewsArticle{
+				return s.SendNews(ctx, &wecom.SendNewsRequest{Recipients: wecom.ToUsers("zhangsan"), Articles: []wecom.NewsArticle{
 					{Title: "中秋节礼品领取", Description: "今年中秋节公司有豪礼相送", URL: "https://work.weixin.qq.com/",
 						PicURL: "https://res.mail.qq.com/node/ww/wwopenmng/images/independent/doc/test_pic_msg1.png"},
 					{Title: "小程序", AppID: "wx123123123123123", PagePath: "pages/index?userid=zhangsan&orderid=123123123"},
@@ -151,7 +151,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "template card text_notice",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{ToUsers: []string{"zhangsan"}, Card: wecom.TemplateCard{
+				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers("zhangsan"), Card: wecom.TemplateCard{
 					CardType:        wecom.CardTextNotice,
 					Source:          &wecom.CardSource{IconURL: "https://wework.qpic.cn/wwpic/252813_jOfDHtcISzuodLa_1629280209/0", Desc: "企业微信", DescColor: 1},
 					MainTitle:       &wecom.CardTitle{Title: "欢迎使用企业微信", Desc: "您的好友正在邀请您加入企业微信"},
@@ -173,7 +173,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "template card news_notice",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{ToUsers: []string{"zhangsan"}, Card: wecom.TemplateCard{
+				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers("zhangsan"), Card: wecom.TemplateCard{
 					CardType:            wecom.CardNewsNotice,
 					Source:              &wecom.CardSource{Desc: "企业微信"},
 					MainTitle:           &wecom.CardTitle{Title: "欢迎使用企业微信"},
@@ -189,7 +189,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "template card button_interaction",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{ToUsers: []string{"zhangsan"}, Card: wecom.TemplateCard{
+				return s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers("zhangsan"), Card: wecom.TemplateCard{
 					CardType:              wecom.CardButtonInteraction,
 					MainTitle:             &wecom.CardTitle{Title: "补货申请", Desc: "款号 BAG-001 库存不足"},
 					HorizontalContentList: []wecom.CardHorizontalContent{{KeyName: "库存", Value: "1"}},
@@ -205,7 +205,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "image by media id",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendMedia(ctx, &wecom.SendMediaRequest{ToUsers: []string{"zhangsan"}, Type: wecom.MediaImage,
+				return s.SendMedia(ctx, &wecom.SendMediaRequest{Recipients: wecom.ToUsers("zhangsan"), Type: wecom.MediaImage,
 					MediaID: "MEDIA_ID", SendOptions: wecom.SendOptions{Safe: true}})
 			},
 			request: "testdata/message_send/image_request.json",
@@ -215,7 +215,7 @@ func TestSendMessages(t *testing.T) {
 		{
 			name: "lenient response: arrays, numbers, trailing separator",
 			send: func(ctx context.Context, s *wecom.MessageService) (*wecom.SendResult, error) {
-				return s.SendMedia(ctx, &wecom.SendMediaRequest{ToUsers: []string{"zhangsan"}, Type: wecom.MediaImage,
+				return s.SendMedia(ctx, &wecom.SendMediaRequest{Recipients: wecom.ToUsers("zhangsan"), Type: wecom.MediaImage,
 					MediaID: "MEDIA_ID", SendOptions: wecom.SendOptions{Safe: true}})
 			},
 			request: "testdata/message_send/image_request.json",
@@ -254,7 +254,7 @@ func TestSendMessageValidation(t *testing.T) {
 		return func(ctx context.Context, s *wecom.MessageService) error {
 			card := okCard
 			mod(&card)
-			_, err := s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{ToUsers: []string{"u"}, Card: card})
+			_, err := s.SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers("u"), Card: card})
 			return err
 		}
 	}
@@ -279,50 +279,50 @@ func TestSendMessageValidation(t *testing.T) {
 			_, err := s.SendText(ctx, nil)
 			return err
 		}},
-		{"empty text", "Content", text(wecom.SendTextRequest{ToUsers: []string{"u"}})},
-		{"text over 2048 bytes", "Content", text(wecom.SendTextRequest{ToUsers: []string{"u"}, Content: long})},
+		{"empty text", "Content", text(wecom.SendTextRequest{Recipients: wecom.ToUsers("u")})},
+		{"text over 2048 bytes", "Content", text(wecom.SendTextRequest{Recipients: wecom.ToUsers("u"), Content: long})},
 		{"no recipients", "ToUsers", text(wecom.SendTextRequest{Content: "hi"})},
-		{"recipient with separator", "ToUsers", text(wecom.SendTextRequest{ToUsers: []string{"a|b"}, Content: "hi"})},
-		{"empty party id", "ToParties", text(wecom.SendTextRequest{ToParties: []string{""}, Content: "hi"})},
-		{"negative duplicate window", "DuplicateCheckInterval", text(wecom.SendTextRequest{ToUsers: []string{"u"}, Content: "hi",
+		{"recipient with separator", "ToUsers", text(wecom.SendTextRequest{Recipients: wecom.ToUsers("a|b"), Content: "hi"})},
+		{"empty party id", "ToParties", text(wecom.SendTextRequest{Recipients: wecom.Recipients{ToParties: []string{""}}, Content: "hi"})},
+		{"negative duplicate window", "DuplicateCheckInterval", text(wecom.SendTextRequest{Recipients: wecom.ToUsers("u"), Content: "hi",
 			SendOptions: wecom.SendOptions{DuplicateCheck: true, DuplicateCheckInterval: -time.Second}})},
 		{"empty markdown", "Content", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendMarkdown(ctx, &wecom.SendMarkdownRequest{ToUsers: []string{"u"}})
+			_, err := s.SendMarkdown(ctx, &wecom.SendMarkdownRequest{Recipients: wecom.ToUsers("u")})
 			return err
 		}},
 		{"textcard button text over 4 chars", "ButtonText", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: "t", Description: "d",
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u"), Title: "t", Description: "d",
 				URL: "https://x", ButtonText: "查看详情啊"})
 			return err
 		}},
 		{"textcard title over 128 bytes, RejectTooLong", "Title", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: strings.Repeat("标", 43),
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u"), Title: strings.Repeat("标", 43),
 				Description: "d", URL: "https://x", RejectTooLong: true})
 			return err
 		}},
 		{"textcard description over 512 bytes, RejectTooLong", "Description", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: "t",
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u"), Title: "t",
 				Description: strings.Repeat("a", 513), URL: "https://x", RejectTooLong: true})
 			return err
 		}},
 		{"textcard without title", "Title", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Description: "d", URL: "https://x"})
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u"), Description: "d", URL: "https://x"})
 			return err
 		}},
 		{"textcard without url", "URL", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: []string{"u"}, Title: "t", Description: "d"})
+			_, err := s.SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers("u"), Title: "t", Description: "d"})
 			return err
 		}},
 		{"no articles", "Articles", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"u"}})
+			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{Recipients: wecom.ToUsers("u")})
 			return err
 		}},
 		{"nine articles", "Articles", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"u"}, Articles: articles})
+			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{Recipients: wecom.ToUsers("u"), Articles: articles})
 			return err
 		}},
 		{"article without title", "Articles", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"u"}, Articles: []wecom.NewsArticle{{URL: "https://x"}}})
+			_, err := s.SendNews(ctx, &wecom.SendNewsRequest{Recipients: wecom.ToUsers("u"), Articles: []wecom.NewsArticle{{URL: "https://x"}}})
 			return err
 		}},
 		{"card without type", "Card.CardType", withCard(func(tc *wecom.TemplateCard) { tc.CardType = "" })},
@@ -343,7 +343,7 @@ func TestSendMessageValidation(t *testing.T) {
 			tc.ButtonList = []wecom.CardButton{{Text: "ok"}}
 		})},
 		{"media of unknown type", "Type", func(ctx context.Context, s *wecom.MessageService) error {
-			_, err := s.SendMedia(ctx, &wecom.SendMediaRequest{ToUsers: []string{"u"}, Type: wecom.MediaVideo, MediaID: "m"})
+			_, err := s.SendMedia(ctx, &wecom.SendMediaRequest{Recipients: wecom.ToUsers("u"), Type: wecom.MediaVideo, MediaID: "m"})
 			return err
 		}},
 		{"recall without id", "msgID", func(ctx context.Context, s *wecom.MessageService) error {
@@ -365,7 +365,7 @@ func TestSendMessageValidation(t *testing.T) {
 }
 
 func TestSendMessageClientKind(t *testing.T) {
-	req := &wecom.SendTextRequest{ToUsers: []string{"u"}, Content: "hi"}
+	req := &wecom.SendTextRequest{Recipients: wecom.ToUsers("u"), Content: "hi"}
 
 	mt := httpmock.NewMockTransport()
 	noAgent, err := wecom.New("corp", "secret", wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}))
@@ -384,7 +384,7 @@ func TestSendMessageClientKind(t *testing.T) {
 func TestSendMessageAPIError(t *testing.T) {
 	c, mt := newMocked(t)
 	rec := captureJSON(t, mt, http.MethodPost, sendURL, "testdata/message_send/81013.json")
-	_, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{ToUsers: []string{"nobody"}, Content: "hi"})
+	_, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{Recipients: wecom.ToUsers("nobody"), Content: "hi"})
 	assert.ErrorIs(t, err, wecom.ErrCode(81013))
 	var ae *wecom.APIError
 	require.True(t, errors.As(err, &ae))

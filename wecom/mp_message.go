@@ -84,8 +84,8 @@ func (s *MPMessageService) SendTemplate(ctx context.Context, msg *TemplateMessag
 }
 
 // Customer-service messages (客服消息) can be sent to a follower within 48 hours of their last
-// interaction. The reference (wecom-api-reference.md) does not cover them; the shapes below follow the
-// public 公众号 docs: {"touser","msgtype":"text","text":{"content"}}, {"msgtype":"image",
+// interaction. The shapes below follow the official 客服消息 page
+// (https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Service_Center_messages.html): {"touser","msgtype":"text","text":{"content"}}, {"msgtype":"image",
 // "image":{"media_id"}} and {"msgtype":"news","news":{"articles":[{"title","description","url",
 // "picurl"}]}} (one article). 公众号 custom messages have no "link" type (that one belongs to mini
 // programs); use news for a link card.

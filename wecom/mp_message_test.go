@@ -20,7 +20,7 @@ func newMockedMP(t testing.TB) (*wecom.Client, *httpmock.MockTransport) {
 	mt.RegisterResponder(http.MethodPost, testBase+"/cgi-bin/stable_token",
 		httpmock.NewBytesResponder(200, fixture(t, "testdata/stable_token/ok.json")))
 	c, err := wecom.NewOfficialAccount("wx0123456789abcdef", "secret", wecom.WithBaseURL(testBase),
-		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(1, time.Millisecond))
+		wecom.WithHTTPClient(&http.Client{Transport: mt}), wecom.WithRetry(wecom.RetryPolicy{Attempts: 1, Base: time.Millisecond}))
 	require.NoError(t, err)
 	return c, mt
 }

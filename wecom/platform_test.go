@@ -17,7 +17,7 @@ import (
 func TestWrongPlatformSendsNothing(t *testing.T) {
 	weComOnly := map[string]func(context.Context, *wecom.Client) error{
 		"Messages.SendText": func(ctx context.Context, c *wecom.Client) error {
-			_, err := c.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{"u"}, Content: "hi"})
+			_, err := c.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers("u"), Content: "hi"})
 			return err
 		},
 		"Messages.SendTextCard (invalid too)": func(ctx context.Context, c *wecom.Client) error {
@@ -25,29 +25,25 @@ func TestWrongPlatformSendsNothing(t *testing.T) {
 			return err
 		},
 		"Messages.SendMarkdown": func(ctx context.Context, c *wecom.Client) error {
-			_, err := c.Messages().SendMarkdown(ctx, &wecom.SendMarkdownRequest{ToUsers: []string{"u"}, Content: "hi"})
+			_, err := c.Messages().SendMarkdown(ctx, &wecom.SendMarkdownRequest{Recipients: wecom.ToUsers("u"), Content: "hi"})
 			return err
 		},
 		"Messages.SendNews": func(ctx context.Context, c *wecom.Client) error {
-			_, err := c.Messages().SendNews(ctx, &wecom.SendNewsRequest{ToUsers: []string{"u"},
+			_, err := c.Messages().SendNews(ctx, &wecom.SendNewsRequest{Recipients: wecom.ToUsers("u"),
 				Articles: []wecom.NewsArticle{{Title: "t", URL: "https://x"}}})
 			return err
 		},
 		"Messages.SendMedia": func(ctx context.Context, c *wecom.Client) error {
-			_, err := c.Messages().SendMedia(ctx, &wecom.SendMediaRequest{ToUsers: []string{"u"}, Type: wecom.MediaImage, MediaID: "m"})
+			_, err := c.Messages().SendMedia(ctx, &wecom.SendMediaRequest{Recipients: wecom.ToUsers("u"), Type: wecom.MediaImage, MediaID: "m"})
 			return err
 		},
 		"Messages.SendTemplateCard": func(ctx context.Context, c *wecom.Client) error {
-			_, err := c.Messages().SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{ToUsers: []string{"u"}})
+			_, err := c.Messages().SendTemplateCard(ctx, &wecom.SendTemplateCardRequest{Recipients: wecom.ToUsers("u")})
 			return err
 		},
 		"Messages.Recall": func(ctx context.Context, c *wecom.Client) error { return c.Messages().Recall(ctx, "m") },
 		"AgentConfigTicket": func(ctx context.Context, c *wecom.Client) error {
 			_, err := c.AgentConfigTicket(ctx)
-			return err
-		},
-		"Robot": func(_ context.Context, c *wecom.Client) error {
-			_, err := c.Robot("key")
 			return err
 		},
 		"Media.Upload(file)": func(ctx context.Context, c *wecom.Client) error {
@@ -131,9 +127,7 @@ func TestUploadImageLimitPerPlatform(t *testing.T) {
 
 func TestNilClientIsAnErrorNotAPanic(t *testing.T) {
 	var c *wecom.Client
-	_, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{ToUsers: []string{"u"}, Content: "hi"})
-	assert.ErrorIs(t, err, wecom.ErrNilClient)
-	_, err = c.Robot("key")
+	_, err := c.Messages().SendText(t.Context(), &wecom.SendTextRequest{Recipients: wecom.ToUsers("u"), Content: "hi"})
 	assert.ErrorIs(t, err, wecom.ErrNilClient)
 	_, err = c.AccessToken(t.Context())
 	assert.ErrorIs(t, err, wecom.ErrNilClient)

@@ -29,9 +29,13 @@ const (
 	MaxRobotVoiceBytes    = 2 << 20
 )
 
-// NewRobot returns a robot for a webhook key. key may also be the whole webhook URL copied from the
-// group's robot settings (…/cgi-bin/webhook/send?key=KEY). Client options apply: [WithHTTPClient],
-// [WithBaseURL] (tests), [WithLogger], [WithRetry]; the others are ignored.
+// NewRobot returns a robot for a webhook key; it is the only way to get one. key may also be the
+// whole webhook URL copied from the group's robot settings (…/cgi-bin/webhook/send?key=KEY). A robot
+// needs no corp id, secret or access token. Client options apply: [WithHTTPClient], [WithBaseURL]
+// (tests), [WithLogger], [WithRetry]; the others are ignored. To share an app client's transport
+// and logger:
+//
+//	r, err := wecom.NewRobot(key, wecom.WithHTTPClient(c.HTTPClient()), wecom.WithLogger(c.Logger()))
 func NewRobot(key string, opts ...Option) (*Robot, error) {
 	k, err := robotKey(key)
 	if err != nil {
@@ -39,18 +43,6 @@ func NewRobot(key string, opts ...Option) (*Robot, error) {
 	}
 	// The robot needs no token: a client without a secret is only used for its transport.
 	c, err := newClient(kindWeCom, "robot", "-", DefaultWeComBaseURL, opts)
-	if err != nil {
-		return nil, err
-	}
-	return &Robot{key: k, c: c}, nil
-}
-
-// Robot returns a robot for a webhook key (or URL) that shares c's HTTP client, base URL and logger.
-func (c *Client) Robot(key string) (*Robot, error) {
-	if err := c.Require(PlatformWeCom, "Robot"); err != nil {
-		return nil, err
-	}
-	k, err := robotKey(key)
 	if err != nil {
 		return nil, err
 	}

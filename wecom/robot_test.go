@@ -26,7 +26,7 @@ func newMockedRobot(t *testing.T) (*wecom.Robot, *httpmock.MockTransport) {
 	t.Helper()
 	mt := httpmock.NewMockTransport()
 	r, err := wecom.NewRobot(robotKey, wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}),
-		wecom.WithRetry(1, 0))
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}))
 	require.NoError(t, err)
 	return r, mt
 }
@@ -165,7 +165,7 @@ func TestNewRobotKeyForms(t *testing.T) {
 	assert.Equal(t, robotKey, req.URL.Query().Get("key"))
 
 	c, _ := newMocked(t)
-	_, err = c.Robot(robotKey)
+	_, err = wecom.NewRobot(robotKey, wecom.WithHTTPClient(c.HTTPClient()), wecom.WithLogger(c.Logger()))
 	require.NoError(t, err)
 
 	for _, bad := range []string{"", "  ", "a b", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=", "k&x=1"} {

@@ -37,6 +37,7 @@ func (c *Client) TokenStoreStatus() TokenStoreStatus {
 // given, else through slog.Default(), so that a fallback is never silent.
 type storeHealth struct {
 	log      *slog.Logger // nil: slog.Default() at the time of logging
+	now      func() time.Time
 	failures atomic.Uint64
 
 	mu   sync.Mutex
@@ -48,7 +49,7 @@ func (h *storeHealth) fail(ctx context.Context, op, key string, err error) {
 	h.failures.Add(1)
 	wrapped := fmt.Errorf("%w: %s %s: %w", ErrTokenStoreUnavailable, op, key, err)
 	h.mu.Lock()
-	h.last, h.at = wrapped, time.Now()
+	h.last, h.at = wrapped, h.now()
 	h.mu.Unlock()
 	log := h.log
 	if log == nil {

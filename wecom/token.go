@@ -67,6 +67,7 @@ type cachedSource struct {
 	log     *slog.Logger
 	health  *storeHealth
 	timeout time.Duration // bound of one upstream fetch: fetchTimeout
+	now     func() time.Time
 
 	cur atomic.Pointer[entry]
 	sf  singleflight.Group
@@ -75,11 +76,10 @@ type cachedSource struct {
 	stale string
 }
 
-func newCachedSource(key string, store TokenStore, fetch fetchFunc, early time.Duration, log *slog.Logger, health *storeHealth) *cachedSource {
-	if health == nil {
-		health = &storeHealth{log: log}
-	}
-	return &cachedSource{key: key, store: store, fetch: fetch, early: early, log: log, health: health, timeout: fetchTimeout}
+// newCachedSource returns a cache of the token or ticket fetch gets, under key in c's store.
+func (c *Client) newCachedSource(key string, fetch fetchFunc) *cachedSource {
+	return &cachedSource{key: key, store: c.store, fetch: fetch, early: c.early, log: c.log, health: c.health,
+		timeout: fetchTimeout, now: c.now}
 }
 
 // ErrTokenFetchTimeout is returned (wrapped, also matching context.DeadlineExceeded) when fetching
@@ -90,7 +90,7 @@ var ErrTokenFetchTimeout = errors.New("wecom: token fetch timed out")
 // Token returns the cached token while it is not due for refresh. The fast path is one atomic load
 // and one clock read, with no allocation.
 func (s *cachedSource) Token(ctx context.Context) (string, error) {
-	if e := s.cur.Load(); e != nil && time.Now().Before(e.refreshAt) {
+	if e := s.cur.Load(); e != nil && s.now().Before(e.refreshAt) {
 		return e.tok, nil
 	}
 	ch := s.sf.DoChan(s.key, func() (any, error) {
@@ -115,7 +115,7 @@ func (s *cachedSource) Token(ctx context.Context) (string, error) {
 }
 
 func (s *cachedSource) refresh(ctx context.Context) (string, error) {
-	now := time.Now()
+	now := s.now()
 	old := s.cur.Load()
 	e, ok, storeErr := s.load(ctx)
 	if ok {
@@ -148,11 +148,11 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		err = fmt.Errorf("wecom: %s: upstream returned an empty token or expires_in ≤ 0", s.kind())
 	}
 	if err != nil {
-		if old != nil && old.tok != stale && time.Now().Before(old.exp) {
+		if old != nil && old.tok != stale && s.now().Before(old.exp) {
 			// Stale-while-error: keep serving the still-valid token; try again a bit later.
 			s.log.LogAttrs(ctx, slog.LevelWarn, "wecom: refresh failed; serving the still-valid cached value",
 				slogKey(s.key), slogErr(err), slog.Time("expires", old.exp))
-			retryAt := time.Now().Add(errorBackoff)
+			retryAt := s.now().Add(errorBackoff)
 			if old.exp.Before(retryAt) {
 				retryAt = old.exp
 			}
@@ -161,7 +161,7 @@ func (s *cachedSource) refresh(ctx context.Context) (string, error) {
 		}
 		return "", err
 	}
-	now = time.Now()
+	now = s.now()
 	e = &entry{tok: tok, exp: now.Add(ttl), refreshAt: now.Add(ttl - min(s.early, ttl/2))}
 	if err := s.store.Set(ctx, s.key, encodeEntry(e), ttl); err != nil {
 		s.health.fail(ctx, "set", s.key, err)
@@ -199,7 +199,7 @@ func (s *cachedSource) acquire(ctx context.Context, l Locker) (unlock func(), fr
 				}
 			}
 			// Another process may have refreshed between our read and the lock.
-			if e, ok, _ := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+			if e, ok, _ := s.load(ctx); ok && s.now().Before(e.refreshAt) {
 				release()
 				return nil, e, nil
 			}
@@ -210,7 +210,7 @@ func (s *cachedSource) acquire(ctx context.Context, l Locker) (unlock func(), fr
 			return nil, nil, ctx.Err()
 		case <-t.C:
 		}
-		if e, ok, _ := s.load(ctx); ok && time.Now().Before(e.refreshAt) {
+		if e, ok, _ := s.load(ctx); ok && s.now().Before(e.refreshAt) {
 			return nil, e, nil
 		}
 	}
@@ -229,7 +229,7 @@ func (s *cachedSource) load(ctx context.Context) (*entry, bool, error) {
 		return nil, false, nil
 	}
 	e, ok := decodeEntry(v)
-	if !ok || !time.Now().Before(e.exp) {
+	if !ok || !s.now().Before(e.exp) {
 		return nil, false, nil
 	}
 	s.mu.Lock()

@@ -20,7 +20,7 @@ func newSeqClient(t *testing.T, seq *tokenSeq, opts ...wecom.Option) (*wecom.Cli
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder(http.MethodGet, testBase+"/cgi-bin/gettoken", seq.responder)
 	opts = append([]wecom.Option{wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}),
-		wecom.WithRetry(3, time.Millisecond)}, opts...)
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Millisecond})}, opts...)
 	c, err := wecom.New("corp", "secret", opts...)
 	require.NoError(t, err)
 	return c, mt
@@ -200,6 +200,8 @@ func TestTokenTTLAndEarlyRefresh(t *testing.T) {
 	}
 }
 
+// A refresh that fails while the cached token is still valid keeps serving it, tries again after a
+// backoff, and stops serving it when it expires. Time moves on a fake clock.
 func TestStaleWhileError(t *testing.T) {
 	var fail atomic.Bool
 	var calls atomic.Int64
@@ -209,30 +211,117 @@ func TestStaleWhileError(t *testing.T) {
 		if fail.Load() {
 			return httpmock.NewJsonResponse(200, map[string]any{"errcode": -1, "errmsg": "system busy"})
 		}
-		// 2 s lifetime with a 1.5 s refresh margin (capped at half: 1 s) → due after ~1 s.
-		return httpmock.NewJsonResponse(200, map[string]any{"errcode": 0, "access_token": "OLD", "expires_in": 2})
+		return httpmock.NewJsonResponse(200, map[string]any{"errcode": 0, "access_token": "OLD", "expires_in": 7200})
 	})
+	clk := newFakeClock()
 	c, err := wecom.New("corp", "secret", wecom.WithBaseURL(testBase), wecom.WithHTTPClient(&http.Client{Transport: mt}),
-		wecom.WithRefreshEarly(1500*time.Millisecond), wecom.WithRetry(1, 0))
+		wecom.WithRetry(wecom.RetryPolicy{Attempts: 1}), wecom.WithClock(clk.Now))
 	require.NoError(t, err)
-	tok, err := c.AccessToken(t.Context())
+	get := func() (string, error) { return c.AccessToken(t.Context()) }
+
+	tok, err := get()
 	require.NoError(t, err)
 	require.Equal(t, "OLD", tok)
+	clk.Advance(7200*time.Second - 5*time.Minute - time.Second)
+	tok, err = get()
+	require.NoError(t, err)
+	assert.Equal(t, "OLD", tok, "still cached: not due for refresh yet")
+	assert.EqualValues(t, 1, calls.Load())
+
 	fail.Store(true)
-	time.Sleep(1100 * time.Millisecond) // now due for refresh, still valid
-	tok, err = c.AccessToken(t.Context())
+	clk.Advance(2 * time.Second) // due for refresh (5 minutes early), still valid
+	tok, err = get()
 	require.NoError(t, err, "a failed refresh must not fail callers while the old token is valid")
 	assert.Equal(t, "OLD", tok)
 	assert.EqualValues(t, 2, calls.Load())
-	tok, err = c.AccessToken(t.Context()) // backoff: no new fetch right away
+
+	tok, err = get() // backoff: no new fetch right away
 	require.NoError(t, err)
 	assert.Equal(t, "OLD", tok)
 	assert.EqualValues(t, 2, calls.Load())
-	time.Sleep(1000 * time.Millisecond) // expired now
-	_, err = c.AccessToken(t.Context())
+
+	clk.Advance(31 * time.Second) // the backoff is over: one more try, failing again
+	tok, err = get()
+	require.NoError(t, err)
+	assert.Equal(t, "OLD", tok)
+	assert.EqualValues(t, 3, calls.Load())
+
+	clk.Advance(5 * time.Minute) // expired now
+	_, err = get()
 	require.Error(t, err)
 	assert.ErrorIs(t, err, wecom.CodeSystemBusy)
+	assert.EqualValues(t, 4, calls.Load())
+
+	fail.Store(false)
+	tok, err = get()
+	require.NoError(t, err)
+	assert.Equal(t, "OLD", tok, "a fetch after expiry succeeds as soon as WeCom answers")
 }
+
+// A rejection (40014) of an old token that arrives after another call already replaced that token
+// must not drop the new one: compare-and-drop, so no second refresh. Pinned here on the in-process
+// store, with and without its CompareAndDelete.
+func TestLateRejectionOfOldTokenDoesNotRefreshAgain(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		store wecom.TokenStore
+	}{
+		{"memory store", wecom.NewMemoryStore()},
+		{"store without CompareAndDelete", plainStore{wecom.NewMemoryStore()}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			seq := &tokenSeq{}
+			c, mt := newSeqClient(t, seq, wecom.WithTokenStore(tt.store))
+			_, err := c.AccessToken(t.Context()) // TOKEN1
+			require.NoError(t, err)
+
+			lateArrived, releaseLate := make(chan struct{}), make(chan struct{})
+			var mu sync.Mutex
+			var seen []string // tokens of the calls, in order of arrival
+			mt.RegisterResponder(http.MethodPost, testBase+"/cgi-bin/message/send", func(r *http.Request) (*http.Response, error) {
+				tok := r.URL.Query().Get("access_token")
+				mu.Lock()
+				seen = append(seen, tok)
+				first := len(seen) == 1
+				mu.Unlock()
+				if tok != "TOKEN1" {
+					return httpmock.NewJsonResponse(200, map[string]any{"errcode": 0, "errmsg": "ok"})
+				}
+				if first { // the slow call: WeCom answers only after the other call refreshed
+					close(lateArrived)
+					<-releaseLate
+				}
+				return httpmock.NewJsonResponse(200, map[string]any{"errcode": 40014, "errmsg": "invalid access_token"})
+			})
+			send := func() error {
+				return c.Do(t.Context(), &wecom.Request{Method: http.MethodPost, Path: "/cgi-bin/message/send", Body: struct{}{}}, nil)
+			}
+			slow := make(chan error, 1)
+			go func() { slow <- send() }()
+			<-lateArrived
+
+			require.NoError(t, send(), "the fast call: 40014, one refresh (TOKEN2), sent again")
+			require.EqualValues(t, 2, seq.n.Load())
+			close(releaseLate) // the old token's 40014 arrives now
+			require.NoError(t, <-slow)
+
+			assert.EqualValues(t, 2, seq.n.Load(), "the late 40014 of TOKEN1 must not drop TOKEN2")
+			assert.Equal(t, []string{"TOKEN1", "TOKEN1", "TOKEN2", "TOKEN2"}, seen)
+			tok, err := c.AccessToken(t.Context())
+			require.NoError(t, err)
+			assert.Equal(t, "TOKEN2", tok)
+		})
+	}
+}
+
+// plainStore hides MemoryStore's optional capabilities: a bare TokenStore.
+type plainStore struct{ m *wecom.MemoryStore }
+
+func (p plainStore) Get(ctx context.Context, k string) (string, bool, error) { return p.m.Get(ctx, k) }
+func (p plainStore) Set(ctx context.Context, k, v string, ttl time.Duration) error {
+	return p.m.Set(ctx, k, v, ttl)
+}
+func (p plainStore) Delete(ctx context.Context, k string) error { return p.m.Delete(ctx, k) }
 
 func TestTwoAppsOfOneCorpNeverShareTokens(t *testing.T) {
 	mt := httpmock.NewMockTransport()

@@ -126,7 +126,7 @@ const (
 	perClient = 50
 )
 
-// Issue 3: eight replicas, each with its own in-process cache, sharing one real Redis make exactly
+// Eight replicas, each with its own in-process cache, sharing one real Redis make exactly
 // one gettoken request; after WeCom rejects the token, they converge on a new one with exactly one
 // more request.
 func TestReplicasShareOneToken(t *testing.T) {

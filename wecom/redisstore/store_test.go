@@ -72,28 +72,58 @@ func TestGetSetDelete(t *testing.T) {
 	require.NoError(t, s.Delete(ctx, "k"), "deleting a missing key is fine")
 }
 
+// setArgs records the arguments of every SET a client sends.
+type setArgs struct {
+	mu   sync.Mutex
+	args [][]any
+}
+
+func (h *setArgs) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *setArgs) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *setArgs) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if strings.EqualFold(cmd.Name(), "set") {
+			h.mu.Lock()
+			h.args = append(h.args, cmd.Args())
+			h.mu.Unlock()
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// The TTL reaches Redis in milliseconds (PX, not EX), rounded up, and Redis keeps the key no longer
+// than that. The exact value is read from the command sent, not from a clock.
 func TestSetTTL(t *testing.T) {
-	s, rdb := newStore(t)
+	rdb := newClient(t, testsvc.Redis(t))
+	hook := &setArgs{}
+	rdb.AddHook(hook)
+	s := redisstore.New(rdb, prefix)
 	tests := []struct {
-		name     string
-		ttl      time.Duration
-		min, max time.Duration // bounds of the PTTL Redis reports right after Set
+		name string
+		ttl  time.Duration
+		px   int64
 	}{
-		{"whole seconds", 2 * time.Hour, 2*time.Hour - time.Minute, 2 * time.Hour},
-		{"milliseconds are kept (PX, not EX)", 1500 * time.Millisecond, time.Second + time.Millisecond, 1500 * time.Millisecond},
-		{"under a millisecond rounds up to one", 300 * time.Microsecond, 0, time.Millisecond},
+		{"whole seconds", 2 * time.Hour, 7_200_000},
+		{"milliseconds are kept (PX, not EX)", 1500 * time.Millisecond, 1500},
+		{"under a millisecond rounds up to one", 300 * time.Microsecond, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			key := "ttl:" + tt.name
 			require.NoError(t, s.Set(t.Context(), key, "x", tt.ttl))
+			hook.mu.Lock()
+			last := hook.args[len(hook.args)-1]
+			hook.mu.Unlock()
+			assert.Equal(t, []any{"set", prefix + key, "x", "px", tt.px}, last)
 			pttl, err := rdb.PTTL(t.Context(), prefix+key).Result()
 			require.NoError(t, err)
-			if tt.min == 0 && pttl == -2*time.Nanosecond { // go-redis reports "no such key" as -2
-				return // a 1 ms value may already be gone
+			if pttl == -2*time.Nanosecond { // go-redis reports "no such key" as -2: a short TTL may be over
+				return
 			}
-			assert.GreaterOrEqual(t, pttl, tt.min)
-			assert.LessOrEqual(t, pttl, tt.max)
+			assert.GreaterOrEqual(t, pttl, time.Duration(0), "the key expires (-1 would mean never)")
+			assert.LessOrEqual(t, pttl, time.Duration(tt.px)*time.Millisecond)
 		})
 	}
 }
