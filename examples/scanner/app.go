@@ -56,9 +56,9 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	cfg := d.cfg
 	// The outbox retries for as long as WeCom needs; the client's own retries are kept short so a
 	// failed batch returns to the outbox (and its back-off) quickly.
-	ss, err := smartsheet.NewClient(d.wc, smartsheet.WithRetry(3, time.Second, 10*time.Second),
-		smartsheet.WithCallTimeout(30*time.Second))
-	if err != nil {
+	ss := smartsheet.New(d.wc, smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 3, Base: time.Second,
+		Max: 10 * time.Second, AttemptTimeout: 30 * time.Second}))
+	if err := ss.Err(); err != nil {
 		return nil, err
 	}
 	managers := map[string]bool{}
@@ -67,6 +67,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	}
 	var codes *shop.CodeGen
 	if cfg.CodePattern != "" {
+		var err error
 		if codes, err = shop.NewCodeGen(cfg.CodePattern); err != nil {
 			return nil, err
 		}
@@ -86,7 +87,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	botToken, botKey := aibotSettings(cfg)
 	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log,
 		Send: func(ctx context.Context, user, text string) error {
-			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{user}, Content: text})
+			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(user), Content: text})
 			return err
 		}})
 	if err != nil {
@@ -104,10 +105,11 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		func(u string) bool { return managers[u] })
 	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
 	bot.attach(flow, chatQ)
-	// Deliveries are deduplicated here rather than by the SDK: a smart_sheet_change is never
-	// dropped (see dispatch).
-	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ, dedupe, d.log),
-		wecom.WithDeduper(keepAll{}))
+	// The SDK deduplicates messages (MsgId) across replicas through the shared store, and never
+	// smart_sheet_change: two edits of a record within a second look like a delivery and its retry,
+	// and the sync re-reads the records a change names, so handling one twice costs a read.
+	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ),
+		wecom.WithDeduper(dedupe))
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
@@ -154,43 +156,17 @@ func reconcileEvery(cfg *config) time.Duration {
 }
 
 // dispatch routes callbacks: smart_sheet_change to the sheet sync (stored, applied in the
-// background), messages to the chat queue.
-//
-// A smart_sheet_change only names the records that changed, and the sync reads them back, so a
-// repeated one costs a read and changes nothing; but two changes of one record within a second
-// carry the same fields as a retry would, and dropping the second would leave the edit unseen until
-// the next reconcile. So those events are never deduplicated; messages are, by WeCom's rules
-// (MsgId; for events the sender, time and content), across replicas when dedupe is shared.
-func dispatch(s *sheetsync.Syncer, q *chatQueue, dedupe wecom.Deduper, log *slog.Logger) wecom.MessageHandler {
+// background), messages to the chat queue. A message the queue cannot take is an error: the SDK
+// then forgets its delivery, so that WeCom's retry is handled.
+func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
 	chatH := q.handler()
 	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
 		if m.MsgType == wecom.MsgTypeEvent && m.Event == wecom.EventSmartSheetChange {
 			return nil, s.HandleCallback(ctx, m)
 		}
-		key := "scanner:callback:" + m.DedupeKey()
-		first, err := dedupe.Claim(ctx, key, 10*time.Minute)
-		if err != nil {
-			log.Warn("scanner: callback dedupe failed; processing anyway", "err", err)
-		} else if !first {
-			return nil, nil // WeCom's retry of a delivery already accepted
-		}
-		reply, err := chatH(ctx, m)
-		if err != nil {
-			// Not accepted (the queue is full): let WeCom's retry through.
-			if d, ok := dedupe.(interface {
-				Delete(ctx context.Context, key string) error
-			}); ok {
-				_ = d.Delete(context.WithoutCancel(ctx), key)
-			}
-		}
-		return reply, err
+		return chatH(ctx, m)
 	}
 }
-
-// keepAll is a wecom.Deduper that drops nothing: the app deduplicates itself (see dispatch).
-type keepAll struct{}
-
-func (keepAll) Claim(context.Context, string, time.Duration) (bool, error) { return true, nil }
 
 // start runs the background loops (sheet sync, import jobs, notices) until ctx ends.
 func (a *app) start(ctx context.Context) *sync.WaitGroup {
@@ -222,7 +198,7 @@ func chatRunner(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) func(contex
 		if reply == "" {
 			return
 		}
-		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{ToUsers: []string{m.FromUserName}, Content: reply}); err != nil {
+		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(m.FromUserName), Content: reply}); err != nil {
 			log.Warn("scanner: chat reply failed", "user", m.FromUserName, "err", err)
 		}
 	}

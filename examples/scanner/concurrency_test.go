@@ -152,8 +152,8 @@ func TestTwoReplicasSellTheLastBagOnce(t *testing.T) {
 	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
 		wecom.WithBaseURL(fake.URL))
 	require.NoError(t, err)
-	ss, err := smartsheet.NewClient(wc)
-	require.NoError(t, err)
+	ss := smartsheet.New(wc)
+	require.NoError(t, ss.Err())
 	docID, err := sheetsync.CreateDoc(t.Context(), ss, []string{"zhangsan"})
 	require.NoError(t, err)
 	for _, k := range envVars {

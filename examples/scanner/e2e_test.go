@@ -291,8 +291,8 @@ func sheetTotals(t *testing.T, base, docID string) (stock, ledger map[string]int
 	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
 		wecom.WithBaseURL(base))
 	require.NoError(t, err)
-	ss, err := smartsheet.NewClient(wc)
-	require.NoError(t, err)
+	ss := smartsheet.New(wc)
+	require.NoError(t, ss.Err())
 	sheets, err := ss.Sheets(ctx, docID, nil)
 	require.NoError(t, err)
 	stock, ledger = map[string]int64{}, map[string]int64{}

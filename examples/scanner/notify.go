@@ -78,7 +78,7 @@ func (n *notifier) lowStock(ctx context.Context, code string) error {
 	}
 	desc := fmt.Sprintf(`<div class="gray">%s</div><div class="normal">%s · %s</div><div class="highlight">库存仅剩 %d</div>`,
 		p.UpdatedAt.In(n.loc).Format("01月02日 15:04"), html.EscapeString(p.Name), html.EscapeString(p.Code), p.Stock)
-	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: n.managers, Title: "低库存提醒",
+	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers(n.managers...), Title: "低库存提醒",
 		Description: desc, URL: n.publicURL + "/p/" + url.PathEscape(p.Code), ButtonText: "查看",
 		SendOptions: wecom.SendOptions{DuplicateCheck: true, DuplicateCheckInterval: time.Hour}})
 	return err
@@ -124,7 +124,7 @@ func (n *notifier) sendSummary(ctx context.Context) error {
 	desc := fmt.Sprintf(`<div class="gray">%s</div><div class="highlight">今日售出 %d 件，销售额 ¥%s，毛利 ¥%s</div><div class="normal">近7天 %d 件 · ¥%s；库存 %d 件</div><div class="normal">畅销：%s</div>`,
 		n.shop.Now().Format("2006年01月02日"), st.Today.Count, st.Today.Revenue, st.Today.Margin,
 		st.Week.Count, st.Week.Revenue, st.StockUnits, best)
-	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{ToUsers: n.managers, Title: "今日经营小结",
+	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers(n.managers...), Title: "今日经营小结",
 		Description: desc, URL: n.publicURL + "/stats", ButtonText: "详情"})
 	return err
 }

@@ -56,8 +56,8 @@ func chooseDoc(ctx context.Context, d deps) (string, error) {
 	if b, err := os.ReadFile(filepath.Join(d.cfg.DataDir, "docid")); err == nil && strings.TrimSpace(string(b)) != "" {
 		return strings.TrimSpace(string(b)), nil // an earlier version's document
 	}
-	ss, err := smartsheet.NewClient(d.wc)
-	if err != nil {
+	ss := smartsheet.New(d.wc)
+	if err := ss.Err(); err != nil {
 		return "", err
 	}
 	id, err := sheetsync.CreateDoc(ctx, ss, d.cfg.Managers)

@@ -48,8 +48,8 @@ func newBigShop(t *testing.T, n int) *bigShop {
 	wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
 		wecom.WithBaseURL(s.fake.URL))
 	require.NoError(t, err)
-	ss, err := smartsheet.NewClient(wc)
-	require.NoError(t, err)
+	ss := smartsheet.New(wc)
+	require.NoError(t, ss.Err())
 	s.docID, err = sheetsync.CreateDoc(ctx, ss, []string{"zhangsan"})
 	require.NoError(t, err)
 

@@ -41,8 +41,9 @@ func newClockedRig(t *testing.T, d store.Dialect, now func() time.Time) *rig {
 		wc, err := wecom.New(wecomtest.DefaultCorpID, wecomtest.DefaultSecret, wecom.WithAgentID(wecomtest.DefaultAgentID),
 			wecom.WithBaseURL(fake.URL), wecom.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
 		require.NoError(t, err)
-		ss, err := smartsheet.NewClient(wc, smartsheet.WithRetry(2, 10*time.Millisecond, 20*time.Millisecond))
-		require.NoError(t, err)
+		ss := smartsheet.New(wc, smartsheet.WithRetry(wecom.RetryPolicy{Attempts: 2, Base: 10 * time.Millisecond,
+			Max: 20 * time.Millisecond}))
+		require.NoError(t, ss.Err())
 		return ss
 	}
 	r := &rig{st: storetest.Open(t, d, store.WithClock(now)), fake: fake, ss: client(), peek: client()}
