@@ -68,6 +68,8 @@ type Syncer struct {
 	pending atomic.Int64   // outbox rows for the sheet, as last counted
 	failing atomic.Int64
 	lastRec atomic.Int64 // Unix ms of the last reconcile started here
+	// schemaOK holds the sub-sheets whose columns this process has checked (see ensureSchema).
+	schemaOK sync.Map
 }
 
 // New returns a Syncer; call Run to start it.
