@@ -113,6 +113,10 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
+	mem, err := newMembers(ctx, d.st, d.wc, d.names, d.log)
+	if err != nil {
+		return nil, err
+	}
 	w, err := web.New(web.Config{Shop: svc, Store: d.st, Sync: syncer, Imports: runner, Signer: signer,
 		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo, Now: cfg.Now, Location: cfg.Location,
 		User: func(r *http.Request) (web.User, bool) {
@@ -120,12 +124,10 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 			if !ok || id.UserID == "" {
 				return web.User{}, false
 			}
-			name := d.names[id.UserID]
-			if name == "" {
-				name = id.UserID
-			}
-			return web.User{UserID: id.UserID, Name: name, Manager: managers[id.UserID]}, true
+			mem.Learn(id.UserID) // in the background, once
+			return web.User{UserID: id.UserID, Name: mem.Display(id.UserID), Manager: managers[id.UserID]}, true
 		},
+		Names: mem.Display,
 		JSSDK: func(ctx context.Context, page string) (*wecom.JSConfig, error) {
 			return d.wc.JSSDKConfig(ctx, page, "scanQRCode")
 		},

@@ -348,3 +348,23 @@ func inChunks[T any](vals []T, f func(args []any) error) error {
 func (s *Store) SalesSince(ctx context.Context, since time.Time) ([]shop.Sale, error) {
 	return s.SalesBetween(ctx, since, time.UnixMilli(1<<62))
 }
+
+// EachMovement calls f for every ledger row in [from, to), in operation order (exports).
+func (s *Store) EachMovement(ctx context.Context, from, to time.Time, f func(*shop.Movement) error) error {
+	rows, err := s.query(ctx, `SELECT `+moveCols+` FROM ledger WHERE occurred_at >= ? AND occurred_at < ? ORDER BY seq`,
+		ms(from), ms(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMove(rows)
+		if err != nil {
+			return err
+		}
+		if err := f(&m); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -266,3 +266,27 @@ func (t *Tx) Codes(ctx context.Context, prefix string) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// EachProduct calls f for every product (deleted ones too) registered in [from, to) — any time
+// when both are zero — oldest first (exports).
+func (s *Store) EachProduct(ctx context.Context, from, to time.Time, f func(*shop.Product) error) error {
+	if to.IsZero() {
+		to = time.UnixMilli(1 << 62)
+	}
+	rows, err := s.query(ctx, `SELECT `+productCols+` FROM products WHERE created_at >= ? AND created_at < ?
+		ORDER BY created_at, code`, ms(from), ms(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return err
+		}
+		if err := f(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
