@@ -398,7 +398,17 @@ func (s *Server) apiAdjust(w http.ResponseWriter, r *http.Request, u User) error
 type moveJSON struct {
 	shop.Movement
 	ActorName string      `json:"actor_name"`
+	Local     string      `json:"at_local"`            // the time in the shop's zone, as pages show it
 	UnitCost  *shop.Money `json:"unit_cost,omitempty"` // managers
+}
+
+func (s *Server) moveJSON(m shop.Movement, u User) moveJSON {
+	mj := moveJSON{Movement: m, ActorName: s.name(m.Actor), Local: m.At.In(s.cfg.Location).Format("2006-01-02 15:04")}
+	if u.Manager && m.UnitCost != 0 {
+		c := m.UnitCost
+		mj.UnitCost = &c
+	}
+	return mj
 }
 
 func (s *Server) apiMovements(w http.ResponseWriter, r *http.Request, u User) error {
@@ -408,11 +418,7 @@ func (s *Server) apiMovements(w http.ResponseWriter, r *http.Request, u User) er
 	}
 	out := make([]moveJSON, len(ms))
 	for i, m := range ms {
-		out[i] = moveJSON{Movement: m, ActorName: s.name(m.Actor)}
-		if u.Manager && m.UnitCost != 0 {
-			c := m.UnitCost
-			out[i].UnitCost = &c
-		}
+		out[i] = s.moveJSON(m, u)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"movements": out})
 	return nil

@@ -100,12 +100,7 @@ func (s *Server) supplierDetail(r *http.Request, u User) (*supplierDetail, error
 		return nil, err
 	}
 	for _, m := range ms {
-		mj := moveJSON{Movement: m, ActorName: s.name(m.Actor)}
-		if u.Manager && m.UnitCost != 0 {
-			c := m.UnitCost
-			mj.UnitCost = &c
-		}
-		d.Purchases = append(d.Purchases, mj)
+		d.Purchases = append(d.Purchases, s.moveJSON(m, u))
 	}
 	xs, err := s.cfg.Shop.Sales(ctx, shop.SaleQuery{SupplierID: id, Limit: 100})
 	if err != nil {

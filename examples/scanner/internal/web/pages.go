@@ -37,6 +37,7 @@ func funcs(loc *time.Location) template.FuncMap {
 			return *m
 		},
 		"list": func(ps ...shop.Period) []shop.Period { return ps },
+		"ints": func(n ...int) []int { return n },
 		"pct": func(part, whole shop.Money) string {
 			if whole == 0 {
 				return "–"
@@ -108,7 +109,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 		"Q": q.Get("q"), "Brand": q.Get("brand"), "Status": q.Get("status"), "Low": q.Get("low") == "1",
 		"Deleted": q.Get("deleted") == "1", "Sort": q.Get("sort"), "Sorts": shop.Sorts,
 		"Brands": brands, "Statuses": []shop.Status{shop.StatusOnSale, shop.StatusSoldOut, shop.StatusInactive},
-		"From": min((page-1)*size+1, total), "To": min(page*size, total),
+		"From": min((page-1)*size+1, total), "To": min(page*size, total), "Supplier": q.Get("supplier"),
+		"LabelsQuery": url.Values{"q": {q.Get("q")}, "status": {q.Get("status")}}.Encode(),
 	}
 	if page > 1 {
 		data["Prev"], data["First"] = link(page-1), link(1)
@@ -164,7 +166,8 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) err
 		return err
 	}
 	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u, s.supplierOf(r, p)),
-		"Moves": s.moveViews(ms), "Sales": sales, "ScanCount": n, "Scans": s.scanViews(scans), "Suppliers": sups})
+		"Moves": s.moveViews(ms), "Sales": sales, "ScanCount": n, "Scans": s.scanViews(scans), "Suppliers": sups,
+		"TZ": s.cfg.Location.String()})
 }
 
 // moveView is a ledger row as the product page shows it (formatted here: the page is the app's
