@@ -291,12 +291,12 @@
             confirm: confirmed, request_id: sellReq });
         }).then(function (j) { $('#sell-dialog').close(); setStock(j); toast('已售出 · sold, 剩余 ' + j.stock); },
           function (err) {
-            if (err.code === 'confirm_price' && err.confirm) {
+            if (err.confirm) { // confirm_price, or below_floor for a manager
               var w = $('#sell-warn'); w.hidden = false; w.textContent = err.message + ' · 请核对后再次点击确认';
               f.setAttribute('data-confirm', f.price.value); btn.textContent = '仍然出售 ¥' + f.price.value + ' · confirm';
               return;
             }
-            if (err.code === 'price_limit' || err.code === 'confirm_price') {
+            if (err.status === 422) { // price_limit, below_floor for staff
               var w2 = $('#sell-warn'); w2.hidden = false; w2.textContent = err.message;
               return;
             }
