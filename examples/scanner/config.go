@@ -27,6 +27,7 @@ type config struct {
 	Secret        string
 	AgentID       int64
 	PublicURL     string // how browsers and WeCom reach this app, e.g. https://bags.example.com
+	demoBase      string // demo: the listener's own address, where the app reaches the embedded fake
 	CallbackToken string
 	CallbackKey   string // EncodingAESKey
 	AIBotToken    string // AI bot (智能机器人) callback, optional; demo mode uses the callback's

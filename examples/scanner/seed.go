@@ -159,8 +159,10 @@ func saveDemoPhotos(ctx context.Context, st *store.Store) ([]string, error) {
 var demoColors = []string{"黑色", "白色", "棕色", "米色", "红色", "藏青色", "灰色", "驼色", "酒红色", "墨绿色"}
 
 // demoData makes n bags registered over the past year and a year of sales (about three a day for a
-// small shop, one sale per bag a year for a big one), with restocks when a bag runs out. It is
-// deterministic but for the ids. Ledger rows come in time order, each bag's balances a chain.
+// small shop, one sale per bag a year for a big one). A bag is sold only after it was registered
+// and while it is in stock; most designs are restocked (a 补货 row between two sales) when they run
+// out, one in four is not and stays sold out. It is deterministic but for the ids. Ledger rows come
+// in time order, each bag's balances a chain.
 func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Movement, []shop.Sale) {
 	rng := rand.New(rand.NewPCG(20250308, uint64(n)))
 	day0 := shop.StartOfDay(now, now.Location())
@@ -214,8 +216,10 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 	var moves []shop.Movement
 	var sales []shop.Sale
 	stock := make([]int, n)
+	last := make([]time.Time, n) // each bag's latest ledger row
 	add := func(e event, reason, actor string) shop.Movement {
 		stock[e.bag] += e.qty
+		last[e.bag] = e.at
 		m := shop.Movement{ID: shop.NewID(e.at), Code: ps[e.bag].Code, Kind: e.kind, Qty: e.qty, Balance: stock[e.bag],
 			Reason: reason, Actor: actor, At: e.at}
 		moves = append(moves, m)
@@ -227,7 +231,13 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 			add(e, "新品入库", manager)
 		case shop.MoveSell:
 			if stock[e.bag] == 0 {
-				add(event{at: e.at.Add(-time.Minute), bag: e.bag, kind: shop.MoveRestock, qty: 2 + rng.IntN(4)}, "补货", manager)
+				// One design in four is not reordered: it stays sold out (售罄). The others are
+				// restocked between their last sale and this one.
+				if e.bag%4 == 3 {
+					continue
+				}
+				at := last[e.bag].Add(e.at.Sub(last[e.bag]) / 2)
+				add(event{at: at, bag: e.bag, kind: shop.MoveRestock, qty: 2 + rng.IntN(4)}, "补货", manager)
 			}
 			actor := staff[rng.IntN(len(staff))]
 			m := add(e, "销售", actor)
@@ -236,9 +246,12 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 			if rng.IntN(3) == 0 {
 				price = p.MinPrice()
 			}
-			sales = append(sales, shop.Sale{ID: m.ID, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost, Actor: actor, At: e.at})
+			sales = append(sales, shop.Sale{ID: m.ID, Code: p.Code, Name: p.Name, Kind: shop.SaleSell, Qty: 1, Price: price,
+				Cost: p.Cost, Actor: actor, At: e.at})
 		}
 	}
+	// Restocks are dated between two rows of their bag, so the ledger is put back in time order.
+	slices.SortStableFunc(moves, func(a, b shop.Movement) int { return a.At.Compare(b.At) })
 	for i := range ps {
 		ps[i].Stock = stock[i]
 		ps[i].Status = shop.StatusOnSale
