@@ -27,6 +27,7 @@ type saleJSON struct {
 	CustomerID int64         `json:"customer_id,omitempty"`
 	Customer   string        `json:"customer,omitempty"`
 	At         time.Time     `json:"at"`
+	Local      string        `json:"at_local"` // the time in the shop's zone, as pages show it
 	// Returnable: u may reverse it now (a sale, not reversed; staff: today's).
 	Returnable bool `json:"returnable"`
 }
@@ -54,7 +55,7 @@ func (s *Server) salesView(ctx context.Context, xs []shop.Sale, u User) ([]saleJ
 	for i, x := range xs {
 		v := saleJSON{ID: x.ID, Code: x.Code, Name: x.Name, Kind: x.Kind, Qty: x.Qty, Price: x.Price, Note: x.Note,
 			Reason: x.Reason, Reverses: x.Reverses, Reversed: reversed[x.ID], Actor: x.Actor, ActorName: s.name(x.Actor),
-			CustomerID: x.CustomerID, At: x.At}
+			CustomerID: x.CustomerID, At: x.At, Local: x.At.In(s.cfg.Location).Format("2006-01-02 15:04")}
 		if c := cus[x.CustomerID]; c != nil {
 			v.Customer = c.Name
 		}

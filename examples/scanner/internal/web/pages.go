@@ -166,8 +166,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) err
 		return err
 	}
 	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u, s.supplierOf(r, p)),
-		"Moves": s.moveViews(ms), "Sales": sales, "ScanCount": n, "Scans": s.scanViews(scans), "Suppliers": sups,
-		"TZ": s.cfg.Location.String()})
+		"Moves": s.moveViews(ms), "Sales": sales, "ScanCount": n, "Scans": s.scanViews(scans), "Suppliers": sups})
 }
 
 // moveView is a ledger row as the product page shows it (formatted here: the page is the app's

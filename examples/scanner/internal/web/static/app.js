@@ -107,7 +107,7 @@
       return;
     } catch (e) { /* not a URL: a typed or barcode code */ }
     if (!/^[A-Za-z0-9_-]{1,40}$/.test(text)) { toast('无法识别 · unreadable code', true); return; }
-    location.href = '/p/' + encodeURIComponent(text.toUpperCase());
+    location.href = '/p/' + encodeURIComponent(text.toUpperCase()) + '?via=search'; // recorded as a scan (输入编码)
   }
 
   var inWeCom = /wxwork/i.test(navigator.userAgent);
@@ -224,8 +224,7 @@
           j.sales.slice(0, 10).forEach(function (x) {
             var tr = document.createElement('tr');
             tr.setAttribute('data-sale', x.id);
-            var at = new Date(x.at);
-            cell(tr, at.toLocaleString('zh-CN', { timeZone: prod.getAttribute('data-tz') || 'Asia/Shanghai', hour12: false }).slice(0, 16));
+            cell(tr, x.at_local);
             cell(tr, x.kind + (x.reversed ? '（已退）' : '') + (x.customer ? ' · ' + x.customer : '') + (x.reason ? ' · ' + x.reason : ''));
             cell(tr, '¥' + x.price); cell(tr, x.actor_name);
             var td = cell(tr, '');
