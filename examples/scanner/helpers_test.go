@@ -37,15 +37,21 @@ func startDemoIn(t testing.TB, dir string, bags int) *instance {
 	return startDemoWith(t, options{DataDir: dir, DemoBags: bags})
 }
 
-// startDemoWith is startDemoApp with options (the data directory defaults to a temporary one).
-func startDemoWith(t testing.TB, o options) *instance {
+// startDemoWith is startDemoApp with options (the data directory defaults to a temporary one, the
+// address to a free loopback port) and environment variables (name, value pairs).
+func startDemoWith(t testing.TB, o options, env ...string) *instance {
 	t.Helper()
 	if o.DataDir == "" {
 		o.DataDir = t.TempDir()
 	}
-	o.Addr = "127.0.0.1:0"
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
 	for _, k := range envVars {
 		t.Setenv(k, "")
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		t.Setenv(env[i], env[i+1])
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *instance, 1)

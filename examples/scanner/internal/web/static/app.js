@@ -174,6 +174,10 @@
     cameraScan();
   }
 
+  // Back to a page kept in the browser's back-forward cache (after a sale on another page): reload,
+  // so the stock shown is the current one.
+  window.addEventListener('pageshow', function (e) { if (e.persisted) location.reload(); });
+
   document.addEventListener('DOMContentLoaded', function () {
     var sb = $('#scan-btn');
     if (sb) sb.addEventListener('click', scan);
