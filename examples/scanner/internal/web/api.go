@@ -29,6 +29,7 @@ type productJSON struct {
 	Stock     int         `json:"stock"`
 	Location  string      `json:"location"`
 	Status    shop.Status `json:"status"`
+	FloorSet  shop.Money  `json:"-"`                         // the floor as set (0: none; Floor is then the price)
 	Reason    string      `json:"inactive_reason,omitempty"` // 下架原因
 	Deleted   bool        `json:"deleted,omitempty"`         // the row was deleted in the smart sheet (已删除)
 	Notes     string      `json:"notes"`
@@ -59,7 +60,7 @@ type photoRef struct {
 func (s *Server) view(p *shop.Product, u User, supplier ...*shop.Supplier) productJSON {
 	esc := url.PathEscape(p.Code)
 	v := productJSON{Code: p.Code, Name: p.Name, Brand: p.Brand, Model: p.Model, Color: p.Color, Price: p.Price,
-		Floor: p.MinPrice(), Stock: p.Stock, Location: p.Location, Status: p.Status, Reason: p.InactiveReason,
+		Floor: p.MinPrice(), FloorSet: p.Floor, Stock: p.Stock, Location: p.Location, Status: p.Status, Reason: p.InactiveReason,
 		Deleted: p.Deleted, Notes: p.Notes, URL: s.cfg.Signer.URL(p.Code), Photos: []photoRef{},
 		QRURL: "/qr/" + esc + ".png", LabelURL: "/labels/" + esc, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	if p.HasPhoto() {
