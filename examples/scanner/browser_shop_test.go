@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
@@ -214,6 +215,30 @@ func TestBrowserShop(t *testing.T) {
 	resp, pdf = mgr.raw(t, "GET", "/labels.pdf?job="+url.QueryEscape(job), "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(pdf))
 	assert.Equal(t, labelURLs(t, mgr, created), pdfQRCodes(t, pdf))
+
+	// Registering on /new and printing: only the label is on the printed page, at its real size.
+	var printed struct {
+		Form, Label string
+		Width       float64
+	}
+	require.NoError(t, chromedp.Run(ctx,
+		chromedp.Navigate(in.base+"/new"),
+		chromedp.WaitVisible("#new-form", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-form input[name=name]`, "奶茶色软包", chromedp.ByQuery),
+		chromedp.SendKeys(`#new-form input[name=price]`, "4290", chromedp.ByQuery),
+		chromedp.Click("#new-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#new-result", chromedp.ByQuery),
+		wait(`document.querySelector('#new-label').naturalWidth > 0`),
+		shot("new-label.png"),
+		emulation.SetEmulatedMedia().WithMedia("print"),
+		chromedp.Evaluate(`({form: getComputedStyle(document.querySelector('#new-form')).display,
+			label: getComputedStyle(document.querySelector('#new-label')).display,
+			width: document.querySelector('#new-label').getBoundingClientRect().width})`, &printed),
+		emulation.SetEmulatedMedia().WithMedia(""),
+	))
+	assert.Equal(t, "none", printed.Form, "the form is not printed")
+	assert.NotEqual(t, "none", printed.Label)
+	assert.InDelta(t, 50/25.4*96, printed.Width, 3, "the 50 × 30 mm roll label chosen above, 50 mm wide (CSS px at 96 per inch)")
 
 	// Stats for a date range, and the desktop layouts of the new pages.
 	today := time.Now().In(in.app.cfg.Location).Format("2006-01-02")

@@ -502,6 +502,7 @@
           $('#new-label').src = '/label/' + encodeURIComponent(p.code) + '.png';
           $('#new-pdf').href = '/labels.pdf?codes=' + encodeURIComponent(p.code);
           nf.reset(); toast('已入库 ' + p.code);
+          $('#new-result').scrollIntoView({ behavior: 'smooth', block: 'start' });
         }, function (err) { toast(err.message, true); }).then(function () { $('#new-submit').disabled = false; });
       });
     }
