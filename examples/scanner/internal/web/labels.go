@@ -88,6 +88,9 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 		if err != nil {
 			return err
 		}
+		if j.State == store.JobFailed {
+			return &httpError{http.StatusConflict, "job_failed", "这次导入失败了，没有可打印的标签 (the import failed)"}
+		}
 		if j.State != store.JobDone {
 			return &httpError{http.StatusConflict, "not_done", "导入尚未完成，请稍候再打印 (import still running)"}
 		}
