@@ -63,7 +63,7 @@ func (m *members) Display(userID string) string {
 
 // Learn looks a member's name up in the background when it is not known; it returns at once.
 func (m *members) Learn(userID string) {
-	if userID == "" || !plausibleUserID(userID) {
+	if userID == "" || m.Name(userID) != "" || !plausibleUserID(userID) { // the usual case: known, no write lock
 		return
 	}
 	m.mu.Lock()
