@@ -20,7 +20,18 @@ func Labels(ctx context.Context, specs []LabelSpec, opts *LabelOptions) ([][]byt
 	if err != nil {
 		return nil, err
 	}
-	g, err := newLabelGeometry(o.Width, o.Height)
+	// One geometry for the batch, so that its labels look alike: a line any label has is laid out
+	// on all of them.
+	var shape LabelSpec
+	for _, sp := range specs {
+		if sp.Shop != "" {
+			shape.Shop = "x"
+		}
+		if sp.Price != "" {
+			shape.Price = "x"
+		}
+	}
+	g, err := newLabelGeometry(o.Width, o.Height, shape, o.Landscape)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,14 @@ type SheetOptions struct {
 	Workers int
 }
 
+// Roll returns options for a roll of width×height mm labels on a label printer (热敏标签纸, e.g.
+// 50×30 or 40×30): one label per page, the page the size of the label, a 1.5 mm blank margin
+// inside it. Print at 100 % with the printer's paper set to the label size.
+func Roll(width, height float64) *SheetOptions {
+	return &SheetOptions{PageWidth: width, PageHeight: height, LabelWidth: width, LabelHeight: height,
+		Columns: 1, Rows: 1, Padding: 1.5}
+}
+
 func (o *SheetOptions) withDefaults() SheetOptions {
 	r := SheetOptions{}
 	if o != nil {
@@ -213,12 +221,22 @@ type sheetWriter struct {
 	widths  map[string]map[rune]float64
 	images  int // raster text lines registered so far
 	logoReg bool
+	tr      func(string) string // UTF-8 → cp1252 for core fonts
+}
+
+// cp1252 converts s for a core font.
+func (sw *sheetWriter) cp1252(s string) string {
+	if sw.tr == nil {
+		sw.tr = sw.pdf.UnicodeTranslatorFromDescriptor("")
+	}
+	return sw.tr(s)
 }
 
 const (
-	monoFamily = "Courier" // core font: no embedding, ASCII codes only
-	cjkFamily  = "cjk"
-	ptPerMM    = 72 / 25.4
+	monoFamily  = "Courier"   // core font: no embedding, ASCII codes only
+	priceFamily = "Helvetica" // core font (bold) for prices: ASCII and ¥, written in cp1252
+	cjkFamily   = "cjk"
+	ptPerMM     = 72 / 25.4
 )
 
 func newSheetWriter(o *SheetOptions, cfg config) (*sheetWriter, error) {
@@ -259,9 +277,9 @@ func (sw *sheetWriter) label(x, y float64, spec LabelSpec, c *Code, path []byte)
 	}
 	in := rectMM{x + o.Padding, y + o.Padding, o.LabelWidth - 2*o.Padding, o.LabelHeight - 2*o.Padding}
 	var qr, text rectMM
-	if in.w > in.h*1.2 { // landscape: QR left, text right
-		side := in.h
-		qr = rectMM{in.x, in.y, side, side}
+	if in.w > in.h*1.2 { // landscape: QR left, text right (at least 38 % of the width)
+		side := min(in.h, in.w*0.62)
+		qr = rectMM{in.x, in.y + (in.h-side)/2, side, side}
 		gap := side * 0.04
 		text = rectMM{in.x + side + gap, in.y, in.w - side - gap, in.h}
 	} else { // portrait: QR on top, text beneath

@@ -13,39 +13,73 @@ import (
 // embed); names use the CJK font, subset-embedded by fpdf, or 600 dpi images of the text when
 // the font has PostScript outlines fpdf cannot embed.
 
-// text draws the code (large) and the name (up to three lines in landscape, two in portrait)
-// centred in r.
+// text draws the shop's name (small), the code (large), the name (up to three lines in
+// landscape, two in portrait) and the price (bold), centred in r. A code that does not fit on one
+// line at a readable size wraps onto two.
 func (sw *sheetWriter) text(r rectMM, spec LabelSpec, landscape bool) {
 	codeFamily, codeStyle := monoFamily, "B"
 	if !isASCII(spec.Code) {
 		codeFamily, codeStyle = sw.nameFamily()
 	}
-	maxCodePt := min(r.h*0.32, r.w*0.2) * ptPerMM
+	nameFamily, _ := sw.nameFamily()
+	priceFamily, priceStyle := sw.priceFamily(spec.Price)
+	extra := 0.0
+	for _, s := range []string{spec.Shop, spec.Price} {
+		if strings.TrimSpace(s) != "" {
+			extra++
+		}
+	}
+	maxCodePt := min(r.h*0.32*(1-0.18*extra), r.w*0.2) * ptPerMM
 	nameLines := 2
 	if landscape {
 		nameLines = 3
 	}
+	if extra > 0 {
+		nameLines--
+	}
 	codeLines := sw.fit(codeFamily, spec.Code, r.w, maxCodePt, 5, 1)
+	if len(codeLines.lines) == 1 && len([]rune(codeLines.lines[0])) < len(cleanText(spec.Code)) {
+		codeLines = sw.fit(codeFamily, spec.Code, r.w, maxCodePt, 5, 2) // cut short: wrap instead
+	}
 	codePt := codeLines.pt
-	nameFamily, _ := sw.nameFamily()
-	rest := r.h - lineHeight(codePt)*float64(len(codeLines.lines))
+	var shop, price fitted
+	if strings.TrimSpace(spec.Shop) != "" {
+		shop = sw.fit(nameFamily, spec.Shop, r.w, codePt*0.75, 4, 1)
+	}
+	if strings.TrimSpace(spec.Price) != "" {
+		price = sw.fit(priceFamily, spec.Price, r.w, codePt*1.2, 5, 1)
+	}
+	height := func(f fitted) float64 { return lineHeight(f.pt) * float64(len(f.lines)) }
+	rest := r.h - height(codeLines) - height(shop) - height(price)
 	name := sw.fit(nameFamily, spec.Name, r.w, min(codePt*0.75, rest/float64(nameLines)/1.25*ptPerMM), 4.5, nameLines)
 
-	blockH := lineHeight(codePt)*float64(len(codeLines.lines)) + lineHeight(name.pt)*float64(len(name.lines))
+	blockH := height(shop) + height(codeLines) + height(name) + height(price)
 	y := r.y + (r.h-blockH)/2
 	if !landscape {
 		y = r.y + max(0, (r.h-blockH)/3)
 	}
 	fg := sw.cfg.fg
 	sw.pdf.SetTextColor(int(fg.R), int(fg.G), int(fg.B))
-	for _, l := range codeLines.lines {
-		sw.drawLine(codeFamily, codeStyle, codePt, r, y, l)
-		y += lineHeight(codePt)
+	for _, part := range []struct {
+		f             fitted
+		family, style string
+	}{{shop, nameFamily, ""}, {codeLines, codeFamily, codeStyle}, {name, nameFamily, ""}, {price, priceFamily, priceStyle}} {
+		for _, l := range part.f.lines {
+			sw.drawLine(part.family, part.style, part.f.pt, r, y, l)
+			y += lineHeight(part.f.pt)
+		}
 	}
-	for _, l := range name.lines {
-		sw.drawLine(nameFamily, "", name.pt, r, y, l)
-		y += lineHeight(name.pt)
+}
+
+// priceFamily returns the family for a price: Helvetica Bold (a core font, nothing embedded) when
+// the price is ASCII and "¥", else the names' family.
+func (sw *sheetWriter) priceFamily(price string) (string, string) {
+	for _, r := range price {
+		if (r < 0x20 || r > 0x7e) && r != '¥' {
+			return sw.nameFamily()
+		}
 	}
+	return priceFamily, "B"
 }
 
 // nameFamily returns the family used for names: the embedded font, or "" meaning raster.
@@ -159,12 +193,15 @@ func (sw *sheetWriter) runeWidth(family string, r rune) float64 {
 		a, _ := fc.pick(r).GlyphAdvance(r)
 		w = float64(a) / 64 / 100 / ptPerMM
 	default:
-		style := ""
-		if family == monoFamily {
+		style, text := "", string(r)
+		if family == monoFamily || family == priceFamily {
 			style = "B"
 		}
+		if family == priceFamily {
+			text = sw.cp1252(text)
+		}
 		sw.pdf.SetFont(family, style, 100)
-		w = sw.pdf.GetStringWidth(string(r)) / 100
+		w = sw.pdf.GetStringWidth(text) / 100
 	}
 	m[r] = w
 	return w
@@ -182,6 +219,9 @@ func (sw *sheetWriter) drawLine(family, style string, pt float64, r rectMM, y fl
 	if family == "" {
 		sw.rasterLine(x, y, w, lh, pt, rs)
 		return
+	}
+	if family == priceFamily {
+		s = sw.cp1252(s)
 	}
 	sw.pdf.SetFont(family, style, pt)
 	sw.pdf.Text(x, y+lh*0.8, s) // baseline about 80 % down the line box

@@ -72,11 +72,13 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 			return nil, err
 		}
 	}
-	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
+	svc := shop.NewService(d.st, shop.Options{Codes: codes, Logger: d.log, Now: cfg.Now, Location: cfg.Location,
+		Hooks: shop.Hooks{LowStockAt: cfg.LowStockAt}})
 	syncer := sheetsync.New(d.st, ss, svc, d.docID, sheetsync.Options{Owner: d.owner, MaxDelay: max(cfg.SyncDelay, time.Millisecond),
-		ReconcileEvery: reconcileEvery(cfg), Logger: d.log})
+		ReconcileEvery: reconcileEvery(cfg), Logger: d.log, Location: cfg.Location})
 	runner := imports.NewRunner(d.st, svc, d.owner, d.log)
-	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner}
+	n := &notifier{wc: d.wc, st: d.st, shop: svc, managers: cfg.Managers, publicURL: cfg.PublicURL, log: d.log, owner: d.owner,
+		loc: cfg.Location}
 	signer, err := qrcode.NewSigner(cfg.LabelKey, cfg.PublicURL)
 	if err != nil {
 		return nil, err
@@ -103,26 +105,29 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		func(u string) bool { return managers[u] })
 	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
 	bot.attach(flow, chatQ)
-	// Deliveries are deduplicated here rather than by the SDK: a smart_sheet_change is never
-	// dropped (see dispatch).
-	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ, dedupe, d.log),
-		wecom.WithDeduper(keepAll{}))
+	// The SDK deduplicates messages (MsgId) across replicas through the shared store, and never
+	// smart_sheet_change: two edits of a record within a second look like a delivery and its retry,
+	// and the sync re-reads the records a change names, so handling one twice costs a read.
+	cb, err := wecom.NewCallbackHandler(d.wc, cfg.CallbackToken, cfg.CallbackKey, dispatch(syncer, chatQ),
+		wecom.WithDeduper(dedupe))
 	if err != nil {
 		return nil, fmt.Errorf("callback handler: %w", err)
 	}
+	mem, err := newMembers(ctx, d.st, d.wc, d.names, d.log)
+	if err != nil {
+		return nil, err
+	}
 	w, err := web.New(web.Config{Shop: svc, Store: d.st, Sync: syncer, Imports: runner, Signer: signer,
-		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo,
+		ShopName: cfg.ShopName, Logger: d.log, Demo: cfg.Demo, Now: cfg.Now, Location: cfg.Location,
 		User: func(r *http.Request) (web.User, bool) {
 			id, ok := oauth.IdentityFrom(r.Context())
 			if !ok || id.UserID == "" {
 				return web.User{}, false
 			}
-			name := d.names[id.UserID]
-			if name == "" {
-				name = id.UserID
-			}
-			return web.User{UserID: id.UserID, Name: name, Manager: managers[id.UserID]}, true
+			mem.Learn(id.UserID) // in the background, once
+			return web.User{UserID: id.UserID, Name: mem.Display(id.UserID), Manager: managers[id.UserID]}, true
 		},
+		Names: mem.Display,
 		JSSDK: func(ctx context.Context, page string) (*wecom.JSConfig, error) {
 			return d.wc.JSSDKConfig(ctx, page, "scanQRCode")
 		},
@@ -153,43 +158,17 @@ func reconcileEvery(cfg *config) time.Duration {
 }
 
 // dispatch routes callbacks: smart_sheet_change to the sheet sync (stored, applied in the
-// background), messages to the chat queue.
-//
-// A smart_sheet_change only names the records that changed, and the sync reads them back, so a
-// repeated one costs a read and changes nothing; but two changes of one record within a second
-// carry the same fields as a retry would, and dropping the second would leave the edit unseen until
-// the next reconcile. So those events are never deduplicated; messages are, by WeCom's rules
-// (MsgId; for events the sender, time and content), across replicas when dedupe is shared.
-func dispatch(s *sheetsync.Syncer, q *chatQueue, dedupe wecom.Deduper, log *slog.Logger) wecom.MessageHandler {
+// background), messages to the chat queue. A message the queue cannot take is an error: the SDK
+// then forgets its delivery, so that WeCom's retry is handled.
+func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
 	chatH := q.handler()
 	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
 		if m.MsgType == wecom.MsgTypeEvent && m.Event == wecom.EventSmartSheetChange {
 			return nil, s.HandleCallback(ctx, m)
 		}
-		key := "scanner:callback:" + m.DedupeKey()
-		first, err := dedupe.Claim(ctx, key, 10*time.Minute)
-		if err != nil {
-			log.Warn("scanner: callback dedupe failed; processing anyway", "err", err)
-		} else if !first {
-			return nil, nil // WeCom's retry of a delivery already accepted
-		}
-		reply, err := chatH(ctx, m)
-		if err != nil {
-			// Not accepted (the queue is full): let WeCom's retry through.
-			if d, ok := dedupe.(interface {
-				Delete(ctx context.Context, key string) error
-			}); ok {
-				_ = d.Delete(context.WithoutCancel(ctx), key)
-			}
-		}
-		return reply, err
+		return chatH(ctx, m)
 	}
 }
-
-// keepAll is a wecom.Deduper that drops nothing: the app deduplicates itself (see dispatch).
-type keepAll struct{}
-
-func (keepAll) Claim(context.Context, string, time.Duration) (bool, error) { return true, nil }
 
 // start runs the background loops (sheet sync, import jobs, notices) until ctx ends.
 func (a *app) start(ctx context.Context) *sync.WaitGroup {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
 // config is the app's configuration: flags plus environment. Real mode needs WECOM_*; without
@@ -25,6 +27,7 @@ type config struct {
 	Secret        string
 	AgentID       int64
 	PublicURL     string // how browsers and WeCom reach this app, e.g. https://bags.example.com
+	demoBase      string // demo: the listener's own address, where the app reaches the embedded fake
 	CallbackToken string
 	CallbackKey   string // EncodingAESKey
 	AIBotToken    string // AI bot (智能机器人) callback, optional; demo mode uses the callback's
@@ -41,7 +44,9 @@ type config struct {
 	LabelKey      []byte
 	ShopName      string
 	LowStockAt    int
-	SummaryHour   int // daily summary hour (CST), -1 = off
+	SummaryHour   int            // daily summary hour in the shop's zone, -1 = off
+	Location      *time.Location // the shop's time zone (SHOP_TZ, default Asia/Shanghai)
+	Now           func() time.Time
 }
 
 func envList(k string) []string {
@@ -85,6 +90,15 @@ func loadConfig(addr, dataDir string) (*config, error) {
 		}
 		*d.dst = n
 	}
+	c.Location = shop.DefaultLocation()
+	if v := strings.TrimSpace(os.Getenv("SHOP_TZ")); v != "" {
+		loc, err := time.LoadLocation(v)
+		if err != nil || v == "Local" {
+			return nil, errors.New("SHOP_TZ must be a time zone name such as Asia/Shanghai")
+		}
+		c.Location = loc
+	}
+	c.Now = time.Now
 	if (c.AIBotToken == "") != (c.AIBotKey == "") {
 		return nil, errors.New("set both WECOM_AIBOT_TOKEN and WECOM_AIBOT_AES_KEY, or neither")
 	}

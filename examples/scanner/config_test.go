@@ -56,6 +56,13 @@ func TestLoadConfig(t *testing.T) {
 			assert.Equal(t, "http://127.0.0.1:9000", c.BaseURL)
 		}},
 		{name: "bad WECOM_BASE_URL", env: with(real, "WECOM_BASE_URL", "qyapi"), wantErr: "WECOM_BASE_URL"},
+		{name: "shop zone defaults to Beijing", env: map[string]string{}, check: func(t *testing.T, c *config) {
+			assert.Equal(t, "Asia/Shanghai", c.Location.String())
+		}},
+		{name: "SHOP_TZ", env: map[string]string{"SHOP_TZ": "Asia/Hong_Kong"}, check: func(t *testing.T, c *config) {
+			assert.Equal(t, "Asia/Hong_Kong", c.Location.String())
+		}},
+		{name: "bad SHOP_TZ", env: map[string]string{"SHOP_TZ": "Beijing"}, wantErr: "SHOP_TZ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

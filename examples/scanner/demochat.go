@@ -26,7 +26,7 @@ const demoSamples = 6
 // POST /demo/chat delivers messages through the fake exactly as WeCom would (encrypted callback to
 // /wecom/callback), GET /demo/chat/replies reads the app's answers from the fake's recorded
 // message/send calls, and GET /demo/photo/{n} shows the sample photos.
-func demoChatRoutes(mux *http.ServeMux, fake *wecomtest.Handler, log *slog.Logger) {
+func demoChatRoutes(mux *http.ServeMux, fake *wecomtest.Handler, loc *time.Location, log *slog.Logger) {
 	mux.HandleFunc("GET /demo/chat", func(w http.ResponseWriter, r *http.Request) {
 		type sample struct {
 			Index int
@@ -101,7 +101,7 @@ func demoChatRoutes(mux *http.ServeMux, fake *wecomtest.Handler, log *slog.Logge
 			if !toUser(m.ToUser, user) {
 				continue
 			}
-			out = append(out, reply{Time: m.Time.In(cst).Format(time.TimeOnly), Text: messageText(&m)})
+			out = append(out, reply{Time: m.Time.In(loc).Format(time.TimeOnly), Text: messageText(&m)})
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

@@ -20,7 +20,7 @@ import (
 // envVars are every variable loadConfig reads; tests clear them so that the app runs in demo mode
 // whatever the developer's shell holds.
 var envVars = []string{"WECOM_CORP_ID", "WECOM_SECRET", "WECOM_AGENT_ID", "PUBLIC_URL", "WECOM_CALLBACK_TOKEN",
-	"WECOM_CALLBACK_AES_KEY", "REDIS_URL", "WECOM_DOC_ID", "WECOM_MANAGERS", "CODE_PATTERN", "SHOP_NAME",
+	"WECOM_CALLBACK_AES_KEY", "REDIS_URL", "WECOM_DOC_ID", "WECOM_MANAGERS", "CODE_PATTERN", "SHOP_NAME", "SHOP_TZ",
 	"LOW_STOCK_AT", "SUMMARY_HOUR", "SESSION_KEY", "LABEL_KEY",
 	"WECOM_AIBOT_TOKEN", "WECOM_AIBOT_AES_KEY", "DATABASE_URL", "WECOM_BASE_URL", "SYNC_MAX_DELAY", "RECONCILE_EVERY"}
 
@@ -34,14 +34,30 @@ func startDemoApp(t testing.TB) *instance {
 // startDemoIn is startDemoApp with the data directory and the number of demo bags given.
 func startDemoIn(t testing.TB, dir string, bags int) *instance {
 	t.Helper()
+	return startDemoWith(t, options{DataDir: dir, DemoBags: bags})
+}
+
+// startDemoWith is startDemoApp with options (the data directory defaults to a temporary one, the
+// address to a free loopback port) and environment variables (name, value pairs).
+func startDemoWith(t testing.TB, o options, env ...string) *instance {
+	t.Helper()
+	if o.DataDir == "" {
+		o.DataDir = t.TempDir()
+	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
 	for _, k := range envVars {
 		t.Setenv(k, "")
+	}
+	for i := 0; i+1 < len(env); i += 2 {
+		t.Setenv(env[i], env[i+1])
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan *instance, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, options{Addr: "127.0.0.1:0", DataDir: dir, DemoBags: bags}, testLogger(t), func(in *instance) { ready <- in })
+		done <- serve(ctx, o, testLogger(t), func(in *instance) { ready <- in })
 	}()
 	select {
 	case in := <-ready:

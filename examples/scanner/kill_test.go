@@ -44,7 +44,17 @@ func TestMain(m *testing.M) {
 				defer pprof.StopCPUProfile()
 			}
 		}
-		err := run(ctx, options{Addr: addr, DataDir: os.Getenv("SCANNER_CHILD_DATA"), DemoBags: 30}, log, os.Stdout)
+		o := options{Addr: addr, DataDir: os.Getenv("SCANNER_CHILD_DATA"), DemoBags: 30}
+		if v := os.Getenv("SCANNER_CHILD_CLOCK"); v != "" { // the shop's clock starts at this instant
+			at, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "SCANNER_CHILD_CLOCK:", err)
+				os.Exit(2)
+			}
+			began := time.Now()
+			o.Now = func() time.Time { return at.Add(time.Since(began)) }
+		}
+		err := run(ctx, o, log, os.Stdout)
 		pprof.StopCPUProfile()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

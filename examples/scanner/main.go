@@ -24,6 +24,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	_ "time/tzdata" // SHOP_TZ works on servers without a zone database
 
 	"github.com/redis/go-redis/v9"
 
@@ -51,6 +52,7 @@ func main() {
 type options struct {
 	Addr, DataDir string
 	DemoBags      int
+	Now           func() time.Time // the shop's clock (tests); nil: time.Now
 }
 
 // run starts the app and serves until ctx ends, printing its URL to out.
@@ -77,6 +79,9 @@ func serve(ctx context.Context, o options, log *slog.Logger, ready func(*instanc
 		return err
 	}
 	cfg.DemoBags = o.DemoBags
+	if o.Now != nil {
+		cfg.Now = o.Now
+	}
 	if cfg.DemoBags <= 0 {
 		cfg.DemoBags = 30
 	}

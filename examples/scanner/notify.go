@@ -24,9 +24,8 @@ type notifier struct {
 	publicURL string
 	log       *slog.Logger
 	owner     string
+	loc       *time.Location // the shop's time zone
 }
-
-var cst = time.FixedZone("CST", 8*3600)
 
 // run delivers queued low-stock notices until ctx ends, one replica at a time.
 func (n *notifier) run(ctx context.Context) {
@@ -78,14 +77,14 @@ func (n *notifier) lowStock(ctx context.Context, code string) error {
 		return nil // restocked meanwhile
 	}
 	desc := fmt.Sprintf(`<div class="gray">%s</div><div class="normal">%s · %s</div><div class="highlight">库存仅剩 %d</div>`,
-		p.UpdatedAt.In(cst).Format("01月02日 15:04"), html.EscapeString(p.Name), html.EscapeString(p.Code), p.Stock)
+		p.UpdatedAt.In(n.loc).Format("01月02日 15:04"), html.EscapeString(p.Name), html.EscapeString(p.Code), p.Stock)
 	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers(n.managers...), Title: "低库存提醒",
 		Description: desc, URL: n.publicURL + "/p/" + url.PathEscape(p.Code), ButtonText: "查看",
 		SendOptions: wecom.SendOptions{DuplicateCheck: true, DuplicateCheckInterval: time.Hour}})
 	return err
 }
 
-// summaryLoop sends the daily summary at hour (CST) once a day, once across replicas (a lease per
+// summaryLoop sends the daily summary at hour (the shop's time) once a day, once across replicas (a lease per
 // day in the store).
 func (n *notifier) summaryLoop(ctx context.Context, hour int) {
 	if hour < 0 {
@@ -97,8 +96,8 @@ func (n *notifier) summaryLoop(ctx context.Context, hour int) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
-			now = now.In(cst)
+		case <-t.C:
+			now := n.shop.Now()
 			if now.Hour() != hour {
 				continue
 			}
@@ -123,7 +122,7 @@ func (n *notifier) sendSummary(ctx context.Context) error {
 		best = html.EscapeString(st.Best[0].Name)
 	}
 	desc := fmt.Sprintf(`<div class="gray">%s</div><div class="highlight">今日售出 %d 件，销售额 ¥%s，毛利 ¥%s</div><div class="normal">近7天 %d 件 · ¥%s；库存 %d 件</div><div class="normal">畅销：%s</div>`,
-		time.Now().In(cst).Format("2006年01月02日"), st.Today.Count, st.Today.Revenue, st.Today.Margin,
+		n.shop.Now().Format("2006年01月02日"), st.Today.Count, st.Today.Revenue, st.Today.Margin,
 		st.Week.Count, st.Week.Revenue, st.StockUnits, best)
 	_, err = n.wc.Messages().SendTextCard(ctx, &wecom.SendTextCardRequest{Recipients: wecom.ToUsers(n.managers...), Title: "今日经营小结",
 		Description: desc, URL: n.publicURL + "/stats", ButtonText: "详情"})

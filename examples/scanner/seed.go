@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/photo"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 )
@@ -118,20 +119,11 @@ func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
 		return err
 	}
 	begin := time.Now()
-	photos := make([]string, len(demoBags))
-	if err := a.st.WriteTx(ctx, func(tx *store.Tx) error {
-		for i, b := range demoBags {
-			id, err := tx.SavePhoto(ctx, bagPhoto(b.rgb, i))
-			if err != nil {
-				return err
-			}
-			photos[i] = id
-		}
-		return nil
-	}); err != nil {
+	photos, err := saveDemoPhotos(ctx, a.st)
+	if err != nil {
 		return err
 	}
-	ps, moves, sales := demoData(n, time.Now().In(cst), photos)
+	ps, moves, sales := demoData(n, a.shop.Now(), photos)
 	if err := a.st.BulkLoad(ctx, ps, moves, sales); err != nil {
 		return err
 	}
@@ -144,15 +136,36 @@ func seedIfNew(ctx context.Context, a *app, n int, log *slog.Logger) error {
 	return nil
 }
 
+// saveDemoPhotos keeps a photo of each demo bag design in the store and returns their ids.
+func saveDemoPhotos(ctx context.Context, st *store.Store) ([]string, error) {
+	photos := make([]string, len(demoBags))
+	err := st.WriteTx(ctx, func(tx *store.Tx) error {
+		for i, b := range demoBags {
+			img := bagPhoto(b.rgb, i)
+			thumb, err := photo.Thumbnail(img)
+			if err != nil {
+				return err
+			}
+			if photos[i], err = tx.SavePhoto(ctx, img, thumb); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return photos, err
+}
+
 // demoColors vary the demo bags beyond the first 30.
 var demoColors = []string{"黑色", "白色", "棕色", "米色", "红色", "藏青色", "灰色", "驼色", "酒红色", "墨绿色"}
 
 // demoData makes n bags registered over the past year and a year of sales (about three a day for a
-// small shop, one sale per bag a year for a big one), with restocks when a bag runs out. It is
-// deterministic but for the ids. Ledger rows come in time order, each bag's balances a chain.
+// small shop, one sale per bag a year for a big one). A bag is sold only after it was registered
+// and while it is in stock; most designs are restocked (a 补货 row between two sales) when they run
+// out, one in four is not and stays sold out. It is deterministic but for the ids. Ledger rows come
+// in time order, each bag's balances a chain.
 func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Movement, []shop.Sale) {
 	rng := rand.New(rand.NewPCG(20250308, uint64(n)))
-	day0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+	day0 := shop.StartOfDay(now, now.Location())
 	start := day0.AddDate(0, 0, -365)
 	manager := "zhangsan"
 	staff := []string{"lisi", "wangwu", manager}
@@ -203,8 +216,10 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 	var moves []shop.Movement
 	var sales []shop.Sale
 	stock := make([]int, n)
+	last := make([]time.Time, n) // each bag's latest ledger row
 	add := func(e event, reason, actor string) shop.Movement {
 		stock[e.bag] += e.qty
+		last[e.bag] = e.at
 		m := shop.Movement{ID: shop.NewID(e.at), Code: ps[e.bag].Code, Kind: e.kind, Qty: e.qty, Balance: stock[e.bag],
 			Reason: reason, Actor: actor, At: e.at}
 		moves = append(moves, m)
@@ -216,7 +231,13 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 			add(e, "新品入库", manager)
 		case shop.MoveSell:
 			if stock[e.bag] == 0 {
-				add(event{at: e.at.Add(-time.Minute), bag: e.bag, kind: shop.MoveRestock, qty: 2 + rng.IntN(4)}, "补货", manager)
+				// One design in four is not reordered: it stays sold out (售罄). The others are
+				// restocked between their last sale and this one.
+				if e.bag%4 == 3 {
+					continue
+				}
+				at := last[e.bag].Add(e.at.Sub(last[e.bag]) / 2)
+				add(event{at: at, bag: e.bag, kind: shop.MoveRestock, qty: 2 + rng.IntN(4)}, "补货", manager)
 			}
 			actor := staff[rng.IntN(len(staff))]
 			m := add(e, "销售", actor)
@@ -225,9 +246,12 @@ func demoData(n int, now time.Time, photos []string) ([]shop.Product, []shop.Mov
 			if rng.IntN(3) == 0 {
 				price = p.MinPrice()
 			}
-			sales = append(sales, shop.Sale{ID: m.ID, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost, Actor: actor, At: e.at})
+			sales = append(sales, shop.Sale{ID: m.ID, Code: p.Code, Name: p.Name, Kind: shop.SaleSell, Qty: 1, Price: price,
+				Cost: p.Cost, Actor: actor, At: e.at})
 		}
 	}
+	// Restocks are dated between two rows of their bag, so the ledger is put back in time order.
+	slices.SortStableFunc(moves, func(a, b shop.Movement) int { return a.At.Compare(b.At) })
 	for i := range ps {
 		ps[i].Stock = stock[i]
 		ps[i].Status = shop.StatusOnSale

@@ -57,16 +57,9 @@ func newBigShop(t *testing.T, n int) *bigShop {
 	require.NoError(t, err)
 	defer st.Close()
 	begin := time.Now()
-	photos := make([]string, len(demoBags))
-	require.NoError(t, st.WriteTx(ctx, func(tx *store.Tx) error {
-		for i, b := range demoBags {
-			if photos[i], err = tx.SavePhoto(ctx, bagPhoto(b.rgb, i)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
-	ps, moves, sales := demoData(n, time.Now().In(cst), photos)
+	photos, err := saveDemoPhotos(ctx, st)
+	require.NoError(t, err)
+	ps, moves, sales := demoData(n, time.Now().In(shop.DefaultLocation()), photos)
 	require.NoError(t, st.BulkLoad(ctx, ps, moves, sales))
 	t.Logf("seeded the store: %d bags, %d ledger rows, %d sales in %v", len(ps), len(moves), len(sales),
 		time.Since(begin).Round(time.Millisecond))

@@ -58,14 +58,11 @@ type draft struct {
 
 // New returns a flow. links builds the label URL sent back to the member.
 func New(s *shop.Service, drafts Drafts, download Downloader, links func(code string) string, isManager func(string) bool) *Flow {
-	return &Flow{shop: s, drafts: drafts, download: download, links: links, ttl: 30 * time.Minute, now: time.Now,
+	return &Flow{shop: s, drafts: drafts, download: download, links: links, ttl: 30 * time.Minute, now: s.Now,
 		manager: isManager}
 }
 
 const maxPhotos = 9
-
-// cst is the shop's clock (China Standard Time) for default names.
-var cst = time.FixedZone("CST", 8*3600)
 
 var priceRE = regexp.MustCompile(`^(?:价格|售价|price)?\s*[:：]?\s*[¥￥]?\s*(\d{1,8}(?:\.\d{1,2})?)\s*(?:元)?$`)
 
@@ -158,7 +155,7 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 	}
 	in := shop.NewProduct{Name: d.Name, Price: d.Price, Stock: 1, RequestID: "chat-" + safeID(m.MsgID)}
 	if in.Name == "" {
-		in.Name = "新品 " + f.now().In(cst).Format("0102-1504")
+		in.Name = "新品 " + f.now().Format("0102-1504")
 	}
 	if len(d.Photos) > 0 && f.download != nil {
 		img, err := f.download(ctx, d.Photos[0])

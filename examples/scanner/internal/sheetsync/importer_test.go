@@ -50,10 +50,10 @@ func (r *rig) oldSheet(t *testing.T, title string, tb *table, rows []cells) {
 func TestImportAnExistingDocument(t *testing.T) {
 	each(t, func(t *testing.T, r *rig) {
 		ctx := t.Context()
-		at := time.Date(2025, 6, 1, 10, 0, 0, 0, cst)
+		at := time.Date(2025, 6, 1, 10, 0, 0, 0, shop.DefaultLocation())
 		a := &shop.Product{Code: "BAG1", Name: "托特包", Price: shop.Yuan(100), Stock: 1, Status: shop.StatusOnSale, CreatedAt: at, UpdatedAt: at}
 		b := &shop.Product{Code: "BAG2", Name: "钱包", Price: shop.Yuan(50), Stock: 4, Status: shop.StatusOnSale, CreatedAt: at, UpdatedAt: at}
-		r.oldSheet(t, ProductsTitle, productsTable, []cells{productCells(a, ""), productCells(b, ""),
+		r.oldSheet(t, ProductsTitle, productsTable, []cells{productCells(a, nil, ""), productCells(b, nil, ""),
 			{colName: sm.Text("未写完的行")}})
 		same := at.Add(time.Hour)
 		moves := []shop.Movement{ // two changes of BAG1 in one millisecond, in the wrong order
@@ -64,11 +64,11 @@ func TestImportAnExistingDocument(t *testing.T) {
 		}
 		var mc []cells
 		for i := range moves {
-			mc = append(mc, moveCells(&moves[i]))
+			mc = append(mc, moveCells(&moves[i], nil, ""))
 		}
 		r.oldSheet(t, LedgerTitle+"2025", ledgerTable, mc)
 		sale := shop.Sale{ID: "m3", Code: "BAG1", Name: "托特包", Price: shop.Yuan(100), At: same}
-		r.oldSheet(t, SalesTitle+"2025", salesTable, []cells{saleCells(&sale)})
+		r.oldSheet(t, SalesTitle+"2025", salesTable, []cells{saleCells(&sale, nil, "")})
 
 		require.NoError(t, r.sync.Import(ctx))
 		require.NoError(t, r.sync.Import(ctx), "a second run does nothing")

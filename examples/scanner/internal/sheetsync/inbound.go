@@ -96,7 +96,7 @@ func tableOf(name string) *table {
 func (s *Syncer) applyEvent(ctx context.Context, t *table, sh store.Sheet, e store.SheetEvent) error {
 	switch e.ChangeType {
 	case wecom.ChangeTypeAddRecord, wecom.ChangeTypeUpdateRecord:
-		if t != productsTable || len(e.IDs) == 0 {
+		if t.yearly || len(e.IDs) == 0 {
 			return nil // the ledger and sales are the store's: members' edits there are not taken
 		}
 		var recs []smartsheet.Record
@@ -108,6 +108,9 @@ func (s *Syncer) applyEvent(ctx context.Context, t *table, sh store.Sheet, e sto
 			}
 			recs = append(recs, page.Records...)
 			ids = ids[n:]
+		}
+		if t != productsTable {
+			return s.applyPartnerRecords(ctx, t, recs)
 		}
 		return s.applyProductRecords(ctx, recs)
 	case wecom.ChangeTypeDeleteRecord:
@@ -122,8 +125,8 @@ func (s *Syncer) applyEvent(ctx context.Context, t *table, sh store.Sheet, e sto
 	}
 }
 
-// applyDeletes handles rows deleted in the sheet: a product is marked 已删除 (and kept); a ledger
-// or sales row is the store's record and is written again.
+// applyDeletes handles rows deleted in the sheet: a product is marked 已删除 (and kept), a supplier
+// or customer retired; a ledger or sales row is the store's record and is written again.
 func (s *Syncer) applyDeletes(ctx context.Context, t *table, recordIDs []string) error {
 	rows, err := s.st.SheetRowsByRecord(ctx, recordIDs)
 	if err != nil {
@@ -131,6 +134,12 @@ func (s *Syncer) applyDeletes(ctx context.Context, t *table, recordIDs []string)
 	}
 	for _, r := range rows {
 		gone := store.SheetRow{Topic: r.Topic, Entity: r.Entity}
+		if t == suppliersTable || t == customersTable {
+			if err := s.retirePartner(ctx, t, r); err != nil {
+				return err
+			}
+			continue
+		}
 		if t != productsTable {
 			if err := s.st.WriteTx(ctx, func(tx *store.Tx) error {
 				if err := tx.SaveSheetRow(ctx, gone); err != nil {

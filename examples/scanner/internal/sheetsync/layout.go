@@ -37,7 +37,7 @@ func (s *Syncer) sheetFor(ctx context.Context, t *table, year, rows int) (store.
 	if !t.yearly {
 		for _, sh := range known {
 			if sh.Name == t.topic {
-				return sh, nil
+				return sh, s.ensureSchema(ctx, t, sh)
 			}
 		}
 		return s.createSheet(ctx, t, 0, 0)
@@ -52,7 +52,7 @@ func (s *Syncer) sheetFor(ctx context.Context, t *table, year, rows int) (store.
 		}
 	}
 	if part > 0 && last.RowCount+rows <= partRows {
-		return last, nil
+		return last, s.ensureSchema(ctx, t, last)
 	}
 	return s.createSheet(ctx, t, year, part+1)
 }
@@ -93,12 +93,59 @@ func (s *Syncer) createSheet(ctx context.Context, t *table, year, part int) (sto
 	if err := s.ensureView(ctx, sh.SheetID); err != nil {
 		return sh, fmt.Errorf("%s: %w", title, err)
 	}
-	err = s.st.WriteTx(ctx, func(tx *store.Tx) error { return tx.SaveSheet(ctx, sh) })
+	err = s.st.WriteTx(ctx, func(tx *store.Tx) error {
+		if err := tx.SaveSheet(ctx, sh); err != nil {
+			return err
+		}
+		return tx.Set(ctx, schemaKey(sh), t.schema())
+	})
+	if err == nil {
+		s.schemaOK.Store(sh.Name, true)
+	}
 	return sh, err
 }
 
 func ours(title string) bool {
-	return title == ProductsTitle || strings.HasPrefix(title, LedgerTitle) || strings.HasPrefix(title, SalesTitle)
+	return title == ProductsTitle || title == SuppliersTitle || title == CustomersTitle ||
+		strings.HasPrefix(title, LedgerTitle) || strings.HasPrefix(title, SalesTitle)
+}
+
+// schema names a table's columns: when a new version of the app maps more columns, the sheets it
+// made before are given them (ensureSchema).
+func (t *table) schema() string {
+	titles := make([]string, len(t.columns))
+	for i, f := range t.columns {
+		titles[i] = f.Title
+	}
+	return strings.Join(titles, ",")
+}
+
+func schemaKey(sh store.Sheet) string { return "schema:" + sh.Name }
+
+// ensureSchema adds the columns a sub-sheet made by an earlier version lacks, once (the store
+// remembers the column list each sheet was given; this process checks it once per sheet).
+func (s *Syncer) ensureSchema(ctx context.Context, t *table, sh store.Sheet) error {
+	if _, ok := s.schemaOK.Load(sh.Name); ok {
+		return nil
+	}
+	have, err := s.st.Get(ctx, schemaKey(sh))
+	if err != nil {
+		return err
+	}
+	if have != t.schema() {
+		added, err := s.addMissingColumns(ctx, t, sh.SheetID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sh.Title, err)
+		}
+		if added {
+			s.log.Info("sheetsync: columns added to a sheet made by an earlier version", "sheet", sh.Title)
+		}
+		if err := s.st.Set(ctx, schemaKey(sh), t.schema()); err != nil {
+			return err
+		}
+	}
+	s.schemaOK.Store(sh.Name, true)
+	return nil
 }
 
 // ensureColumns adds the table's columns the sub-sheet lacks, with their properties. A lone empty

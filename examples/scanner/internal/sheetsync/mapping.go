@@ -1,12 +1,12 @@
 package sheetsync
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
@@ -20,9 +20,11 @@ import (
 // Sheet titles and column titles. The titles are what members see; they stay as earlier versions of
 // the app created them, so an existing document keeps working.
 const (
-	ProductsTitle = "商品"
-	LedgerTitle   = "库存流水" // + year, e.g. 库存流水2026; a year over 90,000 rows gets 库存流水2026 (2)
-	SalesTitle    = "销售记录"
+	ProductsTitle  = "商品"
+	LedgerTitle    = "库存流水" // + year, e.g. 库存流水2026; a year over 90,000 rows gets 库存流水2026 (2)
+	SalesTitle     = "销售记录"
+	SuppliersTitle = "供应商"
+	CustomersTitle = "客户"
 
 	colCode     = "产品编码"
 	colName     = "名称"
@@ -39,6 +41,9 @@ const (
 	colCreated  = "入库时间"
 	colUpdated  = "更新时间"
 	colEdited   = "最后编辑时间" // WeCom fills it; reconcile reads only rows edited since its last run
+	colSupplier = "供应商"
+	colNotes    = "备注"
+	colInactive = "下架原因"
 
 	colMoveID  = "流水号"
 	colSeq     = "序号"
@@ -53,6 +58,17 @@ const (
 	colSalePrice = "成交价"
 	colNote      = "客户备注"
 	colSeller    = "销售员"
+	colCustomer  = "客户"
+	colReverses  = "原单号"
+
+	colID       = "编号"
+	colContact  = "联系人"
+	colPhone    = "电话"
+	colExternal = "外部联系人ID"
+	colState    = "状态"
+
+	stateActive  = "在用"
+	stateRetired = "停用"
 )
 
 // table is one of the app's sheet tables.
@@ -61,7 +77,16 @@ type table struct {
 	title   string // the sub-sheet's title (yearly tables add the year)
 	key     string // the key column: the store's id of the row
 	columns []smartsheet.Field
-	yearly  bool // one sub-sheet per year (and more per year when one fills up)
+	yearly  bool // one sub-sheet per year (and more per year when one fills up); append-only
+	// load reads the rows of a keyed (not yearly) table: entity → its row, nil when gone. A row
+	// marked hidden is not added to the sheet (a product deleted there).
+	load func(ctx context.Context, s *Syncer, ids []string) (map[string]*keyedRow, error)
+}
+
+// keyedRow is a row of a keyed table as the store has it.
+type keyedRow struct {
+	cells  cells
+	hidden bool
 }
 
 var (
@@ -97,18 +122,38 @@ var (
 		choice(colStatus, string(shop.StatusOnSale), string(shop.StatusSoldOut), string(shop.StatusInactive)),
 		{Title: colPhoto, Type: smartsheet.FieldImage}, when(colCreated), when(colUpdated),
 		{Title: colEdited, Type: smartsheet.FieldModifiedTime, ModifiedTime: &smartsheet.TimeFormatProperty{Format: smartsheet.DateFormatISOMinute}},
-	}}
+		text(colSupplier), text(colNotes), text(colInactive),
+	}, load: loadProducts}
 	ledgerTable = &table{topic: store.TopicLedger, title: LedgerTitle, key: colMoveID, yearly: true, columns: []smartsheet.Field{
 		text(colMoveID), number(colSeq), text(colCode),
-		choice(colKind, string(shop.MoveRegister), string(shop.MoveSell), string(shop.MoveRestock), string(shop.MoveAdjust), string(shop.MoveSheetEdit)),
-		number(colQty), number(colBalance), text(colReason), text(colActor), when(colTime),
+		choice(colKind, moveKinds()...),
+		number(colQty), number(colBalance), text(colReason), text(colActor), when(colTime), text(colSupplier),
 	}}
 	salesTable = &table{topic: store.TopicSales, title: SalesTitle, key: colSaleID, yearly: true, columns: []smartsheet.Field{
 		text(colSaleID), text(colCode), text(colName), money(colSalePrice), money(colCost), text(colNote),
 		text(colSeller), when(colTime),
+		choice(colKind, string(shop.SaleSell), string(shop.SaleReturn), string(shop.SaleUndo)), number(colQty),
+		text(colReverses), text(colReason), text(colCustomer),
 	}}
-	tables = map[string]*table{store.TopicProducts: productsTable, store.TopicLedger: ledgerTable, store.TopicSales: salesTable}
+	suppliersTable = &table{topic: store.TopicSuppliers, title: SuppliersTitle, key: colID, columns: []smartsheet.Field{
+		text(colID), text(colName), text(colContact), text(colPhone), text(colNotes), choice(colState, stateActive, stateRetired),
+		when(colCreated), when(colUpdated),
+	}, load: loadSuppliers}
+	customersTable = &table{topic: store.TopicCustomers, title: CustomersTitle, key: colID, columns: []smartsheet.Field{
+		text(colID), text(colName), text(colPhone), text(colExternal), text(colNotes), choice(colState, stateActive, stateRetired),
+		when(colCreated), when(colUpdated),
+	}, load: loadCustomers}
+	tables = map[string]*table{store.TopicProducts: productsTable, store.TopicLedger: ledgerTable, store.TopicSales: salesTable,
+		store.TopicSuppliers: suppliersTable, store.TopicCustomers: customersTable}
 )
+
+func moveKinds() []string {
+	out := make([]string, len(shop.MoveKinds))
+	for i, k := range shop.MoveKinds {
+		out[i] = string(k)
+	}
+	return out
+}
 
 // field returns the column titled title.
 func (t *table) field(title string) (smartsheet.Field, bool) {
@@ -139,10 +184,11 @@ func canon(f smartsheet.Field, v smartsheet.Value) string {
 		}
 		return ""
 	case smartsheet.FieldImage:
-		if im := v.Images(); len(im) > 0 {
-			return im[0].URL
+		var urls []string
+		for _, im := range v.Images() {
+			urls = append(urls, im.URL)
 		}
-		return ""
+		return strings.Join(urls, " ")
 	case smartsheet.FieldDateTime:
 		if t := v.Time(); !t.IsZero() {
 			return strconv.FormatInt(t.UnixMilli(), 10)
@@ -155,30 +201,74 @@ func canon(f smartsheet.Field, v smartsheet.Value) string {
 // cells is a row as the app writes it: column title → value.
 type cells map[string]smartsheet.Value
 
-func productCells(p *shop.Product, photoURL string) cells {
+// productCells is a product's row; photos are the pictures' URLs in the document, supplier the
+// supplier's name.
+func productCells(p *shop.Product, photos []string, supplier string) cells {
 	c := cells{colCode: smartsheet.Text(p.Code), colName: smartsheet.Text(p.Name), colBrand: smartsheet.Text(p.Brand),
 		colModel: smartsheet.Text(p.Model), colColor: smartsheet.Text(p.Color), colPrice: smartsheet.Currency(p.Price.Yuan()),
 		colFloor: smartsheet.Currency(p.Floor.Yuan()), colCost: smartsheet.Currency(p.Cost.Yuan()),
 		colStock: smartsheet.Number(float64(p.Stock)), colLocation: smartsheet.Text(p.Location),
 		colStatus: smartsheet.SingleSelectByText(string(p.Status)), colCreated: smartsheet.DateTime(p.CreatedAt),
-		colUpdated: smartsheet.DateTime(p.UpdatedAt), colPhoto: smartsheet.Images()}
-	if photoURL != "" {
-		c[colPhoto] = smartsheet.Images(smartsheet.Image{Title: p.Code, URL: photoURL})
+		colUpdated: smartsheet.DateTime(p.UpdatedAt), colPhoto: smartsheet.Images(),
+		colSupplier: smartsheet.Text(supplier), colNotes: smartsheet.Text(p.Notes), colInactive: smartsheet.Text(p.InactiveReason)}
+	var ims []smartsheet.Image
+	for _, u := range photos {
+		if u != "" {
+			ims = append(ims, smartsheet.Image{Title: p.Code, URL: u})
+		}
+	}
+	if len(ims) > 0 {
+		c[colPhoto] = smartsheet.Images(ims...)
 	}
 	return c
 }
 
-func moveCells(m *shop.Movement) cells {
+// names maps userids to members' names (the sheet shows names); an unknown id stays as it is.
+type names map[string]string
+
+func (n names) of(id string) string {
+	if v := n[id]; v != "" {
+		return v
+	}
+	return id
+}
+
+func moveCells(m *shop.Movement, who names, supplier string) cells {
 	return cells{colMoveID: smartsheet.Text(m.ID), colSeq: smartsheet.Number(float64(m.Seq)), colCode: smartsheet.Text(m.Code),
 		colKind: smartsheet.SingleSelectByText(string(m.Kind)), colQty: smartsheet.Number(float64(m.Qty)),
 		colBalance: smartsheet.Number(float64(m.Balance)), colReason: smartsheet.Text(m.Reason),
-		colActor: smartsheet.Text(m.Actor), colTime: smartsheet.DateTime(m.At)}
+		colActor: smartsheet.Text(who.of(m.Actor)), colTime: smartsheet.DateTime(m.At), colSupplier: smartsheet.Text(supplier)}
 }
 
-func saleCells(x *shop.Sale) cells {
+func saleCells(x *shop.Sale, who names, customer string) cells {
+	kind := x.Kind
+	if kind == "" {
+		kind = shop.SaleSell
+	}
 	return cells{colSaleID: smartsheet.Text(x.ID), colCode: smartsheet.Text(x.Code), colName: smartsheet.Text(x.Name),
 		colSalePrice: smartsheet.Currency(x.Price.Yuan()), colCost: smartsheet.Currency(x.Cost.Yuan()),
-		colNote: smartsheet.Text(x.Note), colSeller: smartsheet.Text(x.Actor), colTime: smartsheet.DateTime(x.At)}
+		colNote: smartsheet.Text(x.Note), colSeller: smartsheet.Text(who.of(x.Actor)), colTime: smartsheet.DateTime(x.At),
+		colKind: smartsheet.SingleSelectByText(string(kind)), colQty: smartsheet.Number(float64(max(x.Qty, -1))),
+		colReverses: smartsheet.Text(x.Reverses), colReason: smartsheet.Text(x.Reason), colCustomer: smartsheet.Text(customer)}
+}
+
+func state(deleted bool) smartsheet.Value {
+	if deleted {
+		return smartsheet.SingleSelectByText(stateRetired)
+	}
+	return smartsheet.SingleSelectByText(stateActive)
+}
+
+func supplierCells(x *shop.Supplier) cells {
+	return cells{colID: smartsheet.Text(strconv.FormatInt(x.ID, 10)), colName: smartsheet.Text(x.Name),
+		colContact: smartsheet.Text(x.Contact), colPhone: smartsheet.Text(x.Phone), colNotes: smartsheet.Text(x.Notes),
+		colState: state(x.Deleted), colCreated: smartsheet.DateTime(x.CreatedAt), colUpdated: smartsheet.DateTime(x.UpdatedAt)}
+}
+
+func customerCells(x *shop.Customer) cells {
+	return cells{colID: smartsheet.Text(strconv.FormatInt(x.ID, 10)), colName: smartsheet.Text(x.Name),
+		colPhone: smartsheet.Text(x.Phone), colExternal: smartsheet.Text(x.ExternalID), colNotes: smartsheet.Text(x.Notes),
+		colState: state(x.Deleted), colCreated: smartsheet.DateTime(x.CreatedAt), colUpdated: smartsheet.DateTime(x.UpdatedAt)}
 }
 
 // snapshot is the canonical text of a row's cells: what the app last wrote (sheet_rows.pushed).
@@ -252,6 +342,3 @@ func sheetTitle(t *table, year, part int) string {
 	}
 	return fmt.Sprintf("%s%d (%d)", t.title, year, part)
 }
-
-// cst is the shop's clock for the yearly sheets.
-var cst = time.FixedZone("CST", 8*3600)

@@ -66,8 +66,8 @@ func (s *Syncer) push(ctx context.Context, t *table, force bool) error {
 // is alone, so that one bad row never holds up the others.
 func (s *Syncer) deliver(ctx context.Context, t *table, c *claim) error {
 	var err error
-	if t == productsTable {
-		err = s.pushProducts(ctx, c)
+	if !t.yearly {
+		err = s.pushKeyed(ctx, t, c)
 	} else {
 		err = s.pushRows(ctx, t, c)
 	}
@@ -163,7 +163,7 @@ func (s *Syncer) loadRows(ctx context.Context, t *table, ids []string, skip map[
 	groups := map[int]*rowGroup{}
 	var order []*rowGroup
 	add := func(id string, at time.Time, c cells) {
-		y := at.In(cst).Year()
+		y := at.In(s.o.Location).Year()
 		g := groups[y]
 		if g == nil {
 			g = &rowGroup{year: y}
@@ -172,14 +172,32 @@ func (s *Syncer) loadRows(ctx context.Context, t *table, ids []string, skip map[
 		}
 		g.entities, g.cells = append(g.entities, id), append(g.cells, c)
 	}
+	who, _, err := s.st.Members(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if t == ledgerTable {
 		ms, err := s.st.MovementsByID(ctx, rest)
 		if err != nil {
 			return nil, err
 		}
+		var sids []int64
+		for _, m := range ms {
+			if m.SupplierID != 0 {
+				sids = append(sids, m.SupplierID)
+			}
+		}
+		sups, err := s.st.SuppliersByID(ctx, sids)
+		if err != nil {
+			return nil, err
+		}
 		for _, id := range rest {
 			if m, ok := ms[id]; ok {
-				add(id, m.At, moveCells(&m))
+				sup := ""
+				if x := sups[m.SupplierID]; x != nil {
+					sup = x.Name
+				}
+				add(id, m.At, moveCells(&m, who, sup))
 			}
 		}
 		return order, nil
@@ -188,9 +206,23 @@ func (s *Syncer) loadRows(ctx context.Context, t *table, ids []string, skip map[
 	if err != nil {
 		return nil, err
 	}
+	var cids []int64
+	for _, x := range xs {
+		if x.CustomerID != 0 {
+			cids = append(cids, x.CustomerID)
+		}
+	}
+	cus, err := s.st.CustomersByID(ctx, cids)
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range rest {
 		if x, ok := xs[id]; ok {
-			add(id, x.At, saleCells(&x))
+			name := ""
+			if c := cus[x.CustomerID]; c != nil {
+				name = c.Name
+			}
+			add(id, x.At, saleCells(&x, who, name))
 		}
 	}
 	return order, nil

@@ -99,7 +99,7 @@ func (s *Syncer) reconcileEdits(ctx context.Context, sh store.Sheet, started tim
 			since = time.UnixMilli(n).Add(-24 * time.Hour)
 		}
 	}
-	q := &smartsheet.Query{Filter: smartsheet.Where(colEdited, smartsheet.GreaterOrEqual, since.In(cst))}
+	q := &smartsheet.Query{Filter: smartsheet.Where(colEdited, smartsheet.GreaterOrEqual, since.In(s.o.Location))}
 	var batch []smartsheet.Record
 	for rec, err := range s.ss.Records(ctx, s.docID, sh.SheetID, q) {
 		if err != nil {

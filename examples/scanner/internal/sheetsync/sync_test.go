@@ -37,11 +37,19 @@ func pngPhoto(t *testing.T) []byte {
 func TestPushWritesEveryTable(t *testing.T) {
 	each(t, func(t *testing.T, r *rig) {
 		ctx := t.Context()
+		name := "广州白云皮具城"
+		sup, err := r.shop.CreateSupplier(ctx, boss, shop.PartnerInput{Name: &name})
+		require.NoError(t, err)
+		cname := "王女士"
+		cus, err := r.shop.CreateCustomer(ctx, boss, shop.PartnerInput{Name: &cname})
+		require.NoError(t, err)
 		p, err := r.shop.Register(ctx, boss, shop.NewProduct{Name: "托特包", Brand: "Coach", Price: shop.Yuan(1299.5),
-			Floor: shop.Yuan(1100), Cost: shop.Yuan(600), Stock: 2, Photo: pngPhoto(t)})
+			Floor: shop.Yuan(1100), Cost: shop.Yuan(600), Stock: 2, Photo: pngPhoto(t), SupplierID: sup.ID})
 		require.NoError(t, err)
 		q := r.register(t, "钱包", 1)
-		_, err = r.shop.Sell(ctx, boss, q.Code, shop.SellInput{})
+		sold, err := r.shop.Sell(ctx, boss, q.Code, shop.SellInput{CustomerID: cus.ID})
+		require.NoError(t, err)
+		_, err = r.shop.Return(ctx, boss, sold.Sale.ID, shop.ReturnInput{Reason: "不喜欢"})
 		require.NoError(t, err)
 		_, err = r.shop.Restock(ctx, boss, p.Code, 3, "补货", "")
 		require.NoError(t, err)
@@ -55,16 +63,35 @@ func TestPushWritesEveryTable(t *testing.T) {
 		assert.EqualValues(t, 5, row.Values[colStock].Int())
 		assert.Equal(t, "在售", row.Values[colStatus].String())
 		require.Len(t, row.Values[colPhoto].Images(), 1, "the picture kept in the store was uploaded")
-		assert.Equal(t, "售罄", products[q.Code].Values[colStatus].String())
-		assert.EqualValues(t, 0, products[q.Code].Values[colStock].Int())
+		assert.Equal(t, name, row.Values[colSupplier].String())
+		assert.Equal(t, "在售", products[q.Code].Values[colStatus].String(), "returned")
+		assert.EqualValues(t, 1, products[q.Code].Values[colStock].Int())
 
 		ledger := r.rows(t, store.TopicLedger, colMoveID)
-		assert.Len(t, ledger, 4, "two openings, a sale, a restock")
+		assert.Len(t, ledger, 5, "two openings, a sale, its return, a restock")
 		sales := r.rows(t, store.TopicSales, colSaleID)
-		require.Len(t, sales, 1)
+		require.Len(t, sales, 2, "the sale and its reversal")
+		total := 0.0
 		for _, x := range sales {
 			assert.Equal(t, q.Code, x.Values[colCode].String())
+			assert.Equal(t, cname, x.Values[colCustomer].String())
+			total += x.Values[colSalePrice].Float()
 		}
+		assert.Zero(t, total, "net zero in the sheet too")
+		reversals := 0
+		for _, x := range sales {
+			if x.Values[colReverses].String() == sold.Sale.ID {
+				reversals++
+				assert.Equal(t, "退货", x.Values[colKind].String())
+				assert.EqualValues(t, -1, x.Values[colQty].Int())
+				assert.Equal(t, "不喜欢", x.Values[colReason].String())
+			}
+		}
+		assert.Equal(t, 1, reversals)
+		sups := r.rows(t, store.TopicSuppliers, colID)
+		assert.Equal(t, name, sups["1"].Values[colName].String())
+		assert.Equal(t, "在用", sups["1"].Values[colState].String())
+		assert.Len(t, r.rows(t, store.TopicCustomers, colID), 1)
 
 		// Every sub-sheet the app made has its columns and a view.
 		for _, prefix := range store.SheetTopics {
@@ -168,7 +195,7 @@ func TestUnconfirmedAddAfterCrash(t *testing.T) {
 		m := ms[res.Sale.ID]
 		sh := r.sheet(t, store.TopicLedger)
 		require.NoError(t, r.sync.mark(ctx, ledgerTable, sh, []string{m.ID}, true))
-		_, err = r.peek.AddRecords(ctx, r.sync.DocID(), sh.SheetID, []smartsheet.Record{{Values: moveCells(&m)}})
+		_, err = r.peek.AddRecords(ctx, r.sync.DocID(), sh.SheetID, []smartsheet.Record{{Values: moveCells(&m, nil, "")}})
 		require.NoError(t, err)
 		require.NoError(t, r.sync.Flush(ctx))
 		assert.Len(t, r.rows(t, store.TopicLedger, colMoveID), 2, "the opening and the sale, once each")

@@ -46,6 +46,9 @@ type Options struct {
 	RetryBase, RetryMax time.Duration
 	Logger              *slog.Logger
 	Now                 func() time.Time
+	// Location is the shop's time zone: a row goes to the yearly sheet of its year there (default
+	// Asia/Shanghai).
+	Location *time.Location
 }
 
 // Syncer runs the two-way sync of one document.
@@ -65,6 +68,8 @@ type Syncer struct {
 	pending atomic.Int64   // outbox rows for the sheet, as last counted
 	failing atomic.Int64
 	lastRec atomic.Int64 // Unix ms of the last reconcile started here
+	// schemaOK holds the sub-sheets whose columns this process has checked (see ensureSchema).
+	schemaOK sync.Map
 }
 
 // New returns a Syncer; call Run to start it.
@@ -98,6 +103,9 @@ func New(st *store.Store, ss *smartsheet.Client, svc *shop.Service, docID string
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Location == nil {
+		o.Location = shop.DefaultLocation()
 	}
 	return &Syncer{st: st, ss: ss, shop: svc, docID: docID, o: o, log: o.Logger, wake: make(chan struct{}, 1),
 		calls: map[string]int{}, leases: map[string]time.Time{}}

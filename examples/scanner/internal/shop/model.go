@@ -77,15 +77,28 @@ type Product struct {
 	Stock     int       `json:"stock"`      // 库存, equals the ledger sum
 	Location  string    `json:"location"`   // 位置
 	Status    Status    `json:"status"`     // 状态
-	PhotoID   string    `json:"-"`          // a photo kept in the store (see Tx.SavePhoto), or ""
+	PhotoID   string    `json:"-"`          // the first photo kept in the store (see Tx.SavePhoto), or ""
+	Photos    []string  `json:"-"`          // every stored photo, PhotoID first (at most MaxPhotos)
 	PhotoURL  string    `json:"photo_url"`  // 图片: an external picture (set in the sheet), used without PhotoID
 	Deleted   bool      `json:"deleted"`    // the row was deleted in the smart sheet (已删除); kept in the store
 	CreatedAt time.Time `json:"created_at"` // 入库时间
 	UpdatedAt time.Time `json:"updated_at"`
+
+	SupplierID     int64  `json:"supplier_id,omitempty"`     // 进货来源 (0: none)
+	Notes          string `json:"notes"`                     // 备注
+	InactiveReason string `json:"inactive_reason,omitempty"` // 下架原因, while 下架
 }
 
 // HasPhoto reports whether the product has a picture.
 func (p *Product) HasPhoto() bool { return p.PhotoID != "" || p.PhotoURL != "" }
+
+// PhotoIDs returns the stored photos, the first one first.
+func (p *Product) PhotoIDs() []string {
+	if len(p.Photos) == 0 && p.PhotoID != "" {
+		return []string{p.PhotoID}
+	}
+	return p.Photos
+}
 
 // MinPrice is the lowest price a sale may use.
 func (p *Product) MinPrice() Money {
@@ -116,7 +129,14 @@ const (
 	MoveAdjust   MoveKind = "盘点"
 	// MoveSheetEdit is a change of 库存 made by a member in the smart sheet (表格修改).
 	MoveSheetEdit MoveKind = "表格修改"
+	// MoveReturn puts a sold bag back: a customer brought it back (退货).
+	MoveReturn MoveKind = "退货"
+	// MoveUndo puts a sold bag back: the sale was entered by mistake (撤销销售).
+	MoveUndo MoveKind = "撤销销售"
 )
+
+// MoveKinds lists every ledger row type.
+var MoveKinds = []MoveKind{MoveRegister, MoveSell, MoveRestock, MoveAdjust, MoveSheetEdit, MoveReturn, MoveUndo}
 
 // Movement is one row of the stock ledger (库存流水). Every stock change is one row.
 type Movement struct {
@@ -129,9 +149,23 @@ type Movement struct {
 	Reason  string    `json:"reason"`
 	Actor   string    `json:"actor"` // userid
 	At      time.Time `json:"at"`
+
+	SupplierID int64 `json:"supplier_id,omitempty"` // 新品入库, 入库: where the bags came from
+	UnitCost   Money `json:"-"`                     // 进货价 of those bags (managers only)
 }
 
-// Sale is one sold bag (销售记录).
+// SaleKind tells a sale from its reversals.
+type SaleKind string
+
+const (
+	SaleSell   SaleKind = "销售"
+	SaleReturn SaleKind = "退货" // a customer brought the bag back
+	SaleUndo   SaleKind = "撤销" // the sale was entered by mistake
+)
+
+// Sale is one row of the sales (销售记录): a sold bag, or the reversal of one (a return or an
+// undone sale: Qty −1, Price and Cost negated, Reverses the sale's ID). Sums over sales are
+// therefore net of returns.
 type Sale struct {
 	ID    string    `json:"id"` // 单号 (equals the ledger row's ID)
 	Code  string    `json:"code"`
@@ -141,7 +175,16 @@ type Sale struct {
 	Note  string    `json:"note"` // customer note
 	Actor string    `json:"actor"`
 	At    time.Time `json:"at"`
+
+	Kind       SaleKind `json:"kind"`
+	Qty        int      `json:"qty"` // 1, or −1 for a reversal
+	Reverses   string   `json:"reverses,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	CustomerID int64    `json:"customer_id,omitempty"`
 }
+
+// IsReversal reports whether the row reverses a sale.
+func (x *Sale) IsReversal() bool { return x.Reverses != "" }
 
 // Actor is who does something.
 type Actor struct {

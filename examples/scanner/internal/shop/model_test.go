@@ -32,10 +32,32 @@ func TestCodeGen(t *testing.T) {
 	c, err = g.Next(now, []string{"BAG202503081000", "BAG20250308999"})
 	require.NoError(t, err)
 	assert.Equal(t, "BAG202503081001", c)
-	for _, bad := range []string{"", "BAG", "bag{seq:3}", "{seq:0}", "A{date}{seq:3}X"} {
+	for _, bad := range []string{"", "BAG", "bag{seq:3}", "{seq:0}", "A{date}{seq:3}X",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF{date}{seq:3}"} {
 		_, err := NewCodeGen(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+// A pattern with no code left is a typed error that names the pattern and why, never a crash or
+// a misleading "WeCom unavailable".
+func TestCodeGenFull(t *testing.T) {
+	now := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	g, err := NewCodeGen("BAG{date}{seq:3}")
+	require.NoError(t, err)
+	_, err = g.Next(now, []string{"BAG20261203999999999"})
+	require.ErrorIs(t, err, ErrCodesFull)
+	assert.Contains(t, err.Error(), "BAG{date}{seq:3}")
+	assert.Contains(t, err.Error(), "999999999")
+
+	g, err = NewCodeGen("SHOPWIDE-LONG-PREFIX-2026-{date}{seq:4}") // 26 + 8 + 4 = 38 characters
+	require.NoError(t, err)
+	c, err := g.Next(now, []string{"SHOPWIDE-LONG-PREFIX-2026-202612039999"})
+	require.NoError(t, err, "39 characters still fit")
+	assert.Equal(t, "SHOPWIDE-LONG-PREFIX-2026-2026120310000", c)
+	_, err = g.Next(now, []string{"SHOPWIDE-LONG-PREFIX-2026-20261203999999"})
+	require.ErrorIs(t, err, ErrCodesFull)
+	assert.Contains(t, err.Error(), "超过 40 位")
 }
 
 func TestSheetEditKeepsInvalidValuesOut(t *testing.T) {

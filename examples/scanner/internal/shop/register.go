@@ -3,36 +3,50 @@ package shop
 import (
 	"context"
 	"errors"
-	"net/http"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/photo"
 )
 
 // NewProduct is the input of [Service.Register] (新品入库).
 type NewProduct struct {
-	Code      string `json:"code"` // optional: generated from the code pattern when empty
-	Name      string `json:"name"`
-	Brand     string `json:"brand"`
-	Model     string `json:"model"`
-	Color     string `json:"color"`
-	Price     Money  `json:"price"`
-	Floor     Money  `json:"floor"`
-	Cost      Money  `json:"cost"`
-	Stock     int    `json:"stock"`
-	Location  string `json:"location"`
-	PhotoURL  string `json:"photo_url"`
-	Photo     []byte `json:"-"` // uploaded as the product photo when set
-	PhotoName string `json:"-"`
-	RequestID string `json:"request_id"` // optional idempotency key
+	Code       string   `json:"code"` // optional: generated from the code pattern when empty
+	Name       string   `json:"name"`
+	Brand      string   `json:"brand"`
+	Model      string   `json:"model"`
+	Color      string   `json:"color"`
+	Price      Money    `json:"price"`
+	Floor      Money    `json:"floor"`
+	Cost       Money    `json:"cost"` // 成本 / 进货价
+	Stock      int      `json:"stock"`
+	Location   string   `json:"location"`
+	Notes      string   `json:"notes"`
+	SupplierID int64    `json:"supplier_id"` // 进货来源
+	PhotoURL   string   `json:"photo_url"`
+	Photo      []byte   `json:"-"` // one photo (kept for callers with one); Photos may hold more
+	Photos     [][]byte `json:"-"` // photos to keep, in order (at most MaxPhotos)
+	PhotoName  string   `json:"-"`
+	RequestID  string   `json:"request_id"` // optional idempotency key
 }
 
-// MaxPhotoBytes bounds an uploaded photo.
-const MaxPhotoBytes = 5 << 20
+// MaxPhotoBytes bounds an uploaded photo (a phone camera's full-size JPEG); stored photos are
+// scaled down (see package photo).
+const MaxPhotoBytes = photo.MaxBytes
+
+// MaxPhotos is the most photos a product keeps.
+const MaxPhotos = 9
 
 func (n *NewProduct) validate() error {
 	n.Name, n.Brand, n.Model = strings.TrimSpace(n.Name), strings.TrimSpace(n.Brand), strings.TrimSpace(n.Model)
-	n.Color, n.Location = strings.TrimSpace(n.Color), strings.TrimSpace(n.Location)
+	n.Color, n.Location, n.Notes = strings.TrimSpace(n.Color), strings.TrimSpace(n.Location), strings.TrimSpace(n.Notes)
+	if len(n.Photo) > 0 {
+		n.Photos = append([][]byte{n.Photo}, n.Photos...)
+		n.Photo = nil
+	}
 	switch {
 	case n.Name == "":
 		return invalid("name", "请填写名称")
@@ -41,6 +55,8 @@ func (n *NewProduct) validate() error {
 	case utf8.RuneCountInString(n.Brand) > 50 || utf8.RuneCountInString(n.Model) > 50 ||
 		utf8.RuneCountInString(n.Color) > 30 || utf8.RuneCountInString(n.Location) > 50:
 		return invalid("brand", "品牌/型号/颜色/位置过长")
+	case utf8.RuneCountInString(n.Notes) > 500:
+		return invalid("notes", "备注最多 500 字")
 	case n.Price <= 0:
 		return invalid("price", "售价须大于 0")
 	case n.Price > Yuan(10_000_000):
@@ -51,12 +67,14 @@ func (n *NewProduct) validate() error {
 		return invalid("cost", "成本不能为负")
 	case n.Stock < 0 || n.Stock > 10000:
 		return invalid("stock", "库存须为 0–10000")
-	case len(n.Photo) > MaxPhotoBytes:
-		return invalid("photo", "图片不能超过 5 MB")
+	case n.SupplierID < 0:
+		return invalid("supplier_id", "供应商不存在")
+	case len(n.Photos) > MaxPhotos:
+		return invalid("photo", fmt.Sprintf("最多 %d 张照片", MaxPhotos))
 	}
-	if len(n.Photo) > 0 {
-		if ct := http.DetectContentType(n.Photo); ct != "image/jpeg" && ct != "image/png" && ct != "image/gif" && ct != "image/webp" {
-			return invalid("photo", "图片须为 JPG/PNG")
+	for _, p := range n.Photos {
+		if len(p) > MaxPhotoBytes {
+			return invalid("photo", photo.ErrTooLarge.Error())
 		}
 	}
 	if n.Code != "" {
@@ -72,6 +90,35 @@ func (n *NewProduct) validate() error {
 	return nil
 }
 
+// preparePhotos scales the photos of a registration before its transaction (decoding a camera
+// photo takes a while; the database's writer is not held meanwhile).
+func preparePhotos(raw [][]byte) ([]*photo.Prepared, error) {
+	out := make([]*photo.Prepared, 0, len(raw))
+	for _, b := range raw {
+		p, err := photo.Prepare(b)
+		if err != nil {
+			return nil, invalid("photo", err.Error())
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// savePhotos keeps prepared photos in the store and returns their ids.
+func savePhotos(ctx context.Context, tx Tx, ps []*photo.Prepared) ([]string, error) {
+	ids := make([]string, 0, len(ps))
+	for _, p := range ps {
+		id, err := tx.SavePhoto(ctx, p.JPEG, p.Thumb)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
 // ErrCodeTaken is returned when a registration names an existing code.
 var ErrCodeTaken = errors.New("编码已存在 (code already exists)")
 
@@ -79,7 +126,7 @@ var ErrCodeTaken = errors.New("编码已存在 (code already exists)")
 type Registered struct {
 	Product *Product // nil when Err is set
 	Replay  bool     // the request ID had registered this bag before
-	Err     error    // ErrInvalid, ErrCodeTaken, ErrRequestReused: this row only
+	Err     error    // ErrInvalid, ErrCodeTaken, ErrRequestReused, ErrCodesFull: this row only
 }
 
 // Register creates a product (新品入库) with its opening ledger row, in one transaction. The code
@@ -118,11 +165,30 @@ func (s *Service) registerBatch(ctx context.Context, a Actor, ins []NewProduct,
 	after func(ctx context.Context, tx Tx, res []Registered) error) ([]Registered, error) {
 	ins = append([]NewProduct(nil), ins...)
 	res := make([]Registered, len(ins))
+	photos := make([][]*photo.Prepared, len(ins))
+	suppliers := map[int64]error{}
 	for i := range ins {
-		if err := ins[i].validate(); err != nil {
+		in := &ins[i]
+		if err := in.validate(); err != nil {
 			res[i].Err = err
-		} else if ins[i].RequestID != "" && (len(ins[i].RequestID) > 64 || !isToken(ins[i].RequestID)) {
+		} else if in.RequestID != "" && (len(in.RequestID) > 64 || !isToken(in.RequestID)) {
 			res[i].Err = invalid("request_id", "须为 1–64 位字母数字")
+		} else if in.Price > s.max {
+			res[i].Err = invalid("price", fmt.Sprintf("售价超过上限 ¥%s", s.max))
+		} else if in.SupplierID != 0 {
+			if _, ok := suppliers[in.SupplierID]; !ok {
+				_, err := s.store.Supplier(ctx, in.SupplierID)
+				if errors.Is(err, ErrNotFound) {
+					err = invalid("supplier_id", "供应商不存在")
+				} else if err != nil {
+					return nil, err
+				}
+				suppliers[in.SupplierID] = err
+			}
+			res[i].Err = suppliers[in.SupplierID]
+		}
+		if res[i].Err == nil && len(in.Photos) > 0 {
+			photos[i], res[i].Err = preparePhotos(in.Photos)
 		}
 	}
 	var out []Registered
@@ -137,12 +203,12 @@ func (s *Service) registerBatch(ctx context.Context, a Actor, ins []NewProduct,
 				if out[i].Err != nil {
 					continue
 				}
-				p, replay, err := s.registerOne(ctx, tx, gen, a, &ins[i], now)
+				p, replay, err := s.registerOne(ctx, tx, gen, a, &ins[i], photos[i], now)
 				if err == nil && !replay && also != nil {
 					err = also(ctx, tx, p)
 				}
 				switch {
-				case errors.Is(err, ErrInvalid), errors.Is(err, ErrCodeTaken), errors.Is(err, ErrRequestReused):
+				case errors.Is(err, ErrInvalid), errors.Is(err, ErrCodeTaken), errors.Is(err, ErrRequestReused), errors.Is(err, ErrCodesFull):
 					out[i].Err = err
 				case err != nil:
 					return err
@@ -164,7 +230,8 @@ func (s *Service) registerBatch(ctx context.Context, a Actor, ins []NewProduct,
 	}
 }
 
-func (s *Service) registerOne(ctx context.Context, tx Tx, gen *codeCursor, a Actor, in *NewProduct, now time.Time) (*Product, bool, error) {
+func (s *Service) registerOne(ctx context.Context, tx Tx, gen *codeCursor, a Actor, in *NewProduct,
+	photos []*photo.Prepared, now time.Time) (*Product, bool, error) {
 	if in.RequestID != "" {
 		r, found, err := tx.Request(ctx, in.RequestID)
 		if err != nil {
@@ -179,14 +246,14 @@ func (s *Service) registerOne(ctx context.Context, tx Tx, gen *codeCursor, a Act
 		}
 	}
 	p := &Product{Code: in.Code, Name: in.Name, Brand: in.Brand, Model: in.Model, Color: in.Color,
-		Price: in.Price, Floor: in.Floor, Cost: in.Cost, Stock: in.Stock, Location: in.Location,
-		PhotoURL: in.PhotoURL, CreatedAt: now, UpdatedAt: now}
-	if len(in.Photo) > 0 {
-		id, err := tx.SavePhoto(ctx, in.Photo)
+		Price: in.Price, Floor: in.Floor, Cost: in.Cost, Stock: in.Stock, Location: in.Location, Notes: in.Notes,
+		SupplierID: in.SupplierID, PhotoURL: in.PhotoURL, CreatedAt: now, UpdatedAt: now}
+	if len(photos) > 0 {
+		ids, err := savePhotos(ctx, tx, photos)
 		if err != nil {
 			return nil, false, err
 		}
-		p.PhotoID, p.PhotoURL = id, ""
+		p.Photos, p.PhotoID, p.PhotoURL = ids, ids[0], ""
 	}
 	p.Status = p.statusFor(p.Stock)
 	for tries := 0; ; tries++ {
@@ -212,7 +279,7 @@ func (s *Service) registerOne(ctx context.Context, tx Tx, gen *codeCursor, a Act
 	}
 	// The opening row, also for an opening stock of 0: every product has a ledger.
 	m := &Movement{ID: id, Code: code, Kind: MoveRegister, Qty: in.Stock, Balance: in.Stock,
-		Reason: "新品入库", Actor: a.UserID, At: now}
+		Reason: "新品入库", Actor: a.UserID, At: now, SupplierID: in.SupplierID, UnitCost: in.Cost}
 	if err := tx.AddMovement(ctx, m); err != nil {
 		return nil, false, err
 	}
@@ -249,74 +316,4 @@ func (c *codeCursor) next(ctx context.Context) (string, error) {
 	}
 	c.codes = append(c.codes[:0], code) // the next code counts on from this one
 	return code, nil
-}
-
-// UpdateInput changes a product's descriptive fields (not its stock). Nil fields stay.
-type UpdateInput struct {
-	Name, Brand, Model, Color, Location *string
-	Price, Floor, Cost                  *Money
-	Status                              *Status
-}
-
-// Update edits a product. Price, floor, cost and status changes are for managers. Setting the
-// status of a product deleted in the sheet brings it back (its row is written to the sheet again).
-func (s *Service) Update(ctx context.Context, a Actor, code string, in UpdateInput) (*Product, error) {
-	if (in.Price != nil || in.Floor != nil || in.Cost != nil || in.Status != nil) && !a.Manager {
-		return nil, ErrForbidden
-	}
-	code = NormalizeCode(code)
-	if code == "" {
-		return nil, ErrNotFound
-	}
-	var out *Product
-	err := s.store.Write(ctx, func(tx Tx) error {
-		p, err := tx.Lock(ctx, code)
-		if err != nil {
-			return err
-		}
-		if err := applyUpdate(p, in); err != nil {
-			return err
-		}
-		p.UpdatedAt = s.now()
-		if err := tx.SaveProduct(ctx, p); err != nil {
-			return err
-		}
-		out = p
-		return nil
-	})
-	return out, err
-}
-
-func applyUpdate(p *Product, in UpdateInput) error {
-	n := NewProduct{Name: p.Name, Brand: p.Brand, Model: p.Model, Color: p.Color, Location: p.Location,
-		Price: p.Price, Floor: p.Floor, Cost: p.Cost}
-	for dst, v := range map[*string]*string{&n.Name: in.Name, &n.Brand: in.Brand, &n.Model: in.Model,
-		&n.Color: in.Color, &n.Location: in.Location} {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	for dst, v := range map[*Money]*Money{&n.Price: in.Price, &n.Floor: in.Floor, &n.Cost: in.Cost} {
-		if v != nil {
-			*dst = *v
-		}
-	}
-	if err := n.validate(); err != nil {
-		return err
-	}
-	p.Name, p.Brand, p.Model, p.Color, p.Location = n.Name, n.Brand, n.Model, n.Color, n.Location
-	p.Price, p.Floor, p.Cost = n.Price, n.Floor, n.Cost
-	if in.Status != nil {
-		switch *in.Status {
-		case StatusInactive:
-			p.Status = StatusInactive
-		case StatusOnSale, StatusSoldOut:
-			p.Status = ""
-			p.Status = p.statusFor(p.Stock)
-		default:
-			return invalid("status", "未知状态")
-		}
-		p.Deleted = false
-	}
-	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -19,7 +18,9 @@ type Service struct {
 	store Store
 	codes *CodeGen
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
+	loc   *time.Location
+	max   Money
 	hooks Hooks
 }
 
@@ -40,8 +41,17 @@ type Options struct {
 	Codes  *CodeGen // default: NewCodeGen("BAG{date}{seq:3}")
 	Logger *slog.Logger
 	Now    func() time.Time
-	Hooks  Hooks
+	// Location is the shop's time zone: "today", code dates and daily figures follow it, never the
+	// server's zone (default Asia/Shanghai, see [DefaultLocation]).
+	Location *time.Location
+	// MaxPrice is the highest price a bag may be listed or sold at (default ¥1,000,000): a typo
+	// such as ¥99,999,999 is refused outright.
+	MaxPrice Money
+	Hooks    Hooks
 }
+
+// DefaultMaxPrice is the default of [Options.MaxPrice].
+const DefaultMaxPrice = Money(1_000_000 * 100)
 
 // NewService returns a service on st.
 func NewService(st Store, o Options) *Service {
@@ -57,8 +67,26 @@ func NewService(st Store, o Options) *Service {
 	if o.Hooks.LowStockAt <= 0 {
 		o.Hooks.LowStockAt = 1
 	}
-	return &Service{store: st, codes: o.Codes, log: o.Logger, now: o.Now, hooks: o.Hooks}
+	if o.Location == nil {
+		o.Location = DefaultLocation()
+	}
+	if o.MaxPrice <= 0 {
+		o.MaxPrice = DefaultMaxPrice
+	}
+	return &Service{store: st, codes: o.Codes, log: o.Logger, clock: o.Now, loc: o.Location, max: o.MaxPrice, hooks: o.Hooks}
 }
+
+// now is the current time in the shop's zone.
+func (s *Service) now() time.Time { return s.clock().In(s.loc) }
+
+// Now returns the current time in the shop's time zone.
+func (s *Service) Now() time.Time { return s.now() }
+
+// Location returns the shop's time zone.
+func (s *Service) Location() *time.Location { return s.loc }
+
+// MaxPrice returns the highest price a bag may be listed or sold at.
+func (s *Service) MaxPrice() Money { return s.max }
 
 // Store returns the service's store.
 func (s *Service) Store() Store { return s.store }
@@ -89,9 +117,11 @@ func (s *Service) Movements(ctx context.Context, code string, limit int) ([]Move
 
 // SellInput is a sale request.
 type SellInput struct {
-	Price     *Money // nil: list price
-	Note      string
-	RequestID string // optional idempotency key from the client (a retried POST sells once)
+	Price      *Money // nil: list price
+	Note       string
+	CustomerID int64  // optional: the buyer (客户)
+	Confirm    bool   // the seller confirmed an unusual price (see checkPrice)
+	RequestID  string // optional idempotency key from the client (a retried POST sells once)
 }
 
 // SellResult is the outcome of a sale.
@@ -102,10 +132,18 @@ type SellResult struct {
 }
 
 // Sell sells one bag (出库): ledger row −1, sales record, product stock −1. A sold-out bag is
-// [ErrSoldOut]; a price under the floor is [ErrBelowFloor].
+// [ErrSoldOut]; a price outside the usual range needs confirming (see checkPrice).
 func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) (*SellResult, error) {
 	if utf8.RuneCountInString(in.Note) > 200 {
 		return nil, invalid("note", "备注最多 200 字")
+	}
+	if in.CustomerID != 0 {
+		if _, err := s.store.Customer(ctx, in.CustomerID); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil, invalid("customer_id", "客户不存在")
+			}
+			return nil, err
+		}
 	}
 	var sale *Sale
 	p, err := s.change(ctx, code, in.RequestID, "sell", func(p *Product, id string, now time.Time) (*Movement, error) {
@@ -122,11 +160,11 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 		if in.Price != nil {
 			price = *in.Price
 		}
-		if price < p.MinPrice() {
-			return nil, fmt.Errorf("%w: 最低 %s 元", ErrBelowFloor, p.MinPrice())
+		if err := s.checkPrice(a, p, price, in.Confirm); err != nil {
+			return nil, err
 		}
-		sale = &Sale{ID: id, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost,
-			Note: strings.TrimSpace(in.Note), Actor: a.UserID, At: now}
+		sale = &Sale{ID: id, Code: p.Code, Name: p.Name, Price: price, Cost: p.Cost, Kind: SaleSell, Qty: 1,
+			Note: strings.TrimSpace(in.Note), Actor: a.UserID, At: now, CustomerID: in.CustomerID}
 		return &Movement{ID: id, Code: p.Code, Kind: MoveSell, Qty: -1, Reason: "销售", Actor: a.UserID, At: now}, nil
 	}, func(ctx context.Context, tx Tx) error {
 		return tx.AddSale(ctx, sale)
@@ -142,12 +180,57 @@ func (s *Service) Sell(ctx context.Context, a Actor, code string, in SellInput) 
 
 // Restock adds qty bags (入库).
 func (s *Service) Restock(ctx context.Context, a Actor, code string, qty int, reason, requestID string) (*Product, error) {
-	if qty <= 0 || qty > 10000 {
+	return s.RestockWith(ctx, a, code, RestockInput{Qty: qty, Reason: reason, RequestID: requestID})
+}
+
+// RestockInput is a restock (入库): how many, from which supplier, at what unit cost.
+type RestockInput struct {
+	Qty        int
+	Reason     string
+	SupplierID int64  // 0: not recorded
+	UnitCost   *Money // 进货价 per bag (managers): recorded on the ledger row and becomes the product's cost
+	RequestID  string
+}
+
+// RestockWith adds bags (入库) with their supplier and unit cost.
+func (s *Service) RestockWith(ctx context.Context, a Actor, code string, in RestockInput) (*Product, error) {
+	if in.Qty <= 0 || in.Qty > 10000 {
 		return nil, invalid("qty", "数量须为 1–10000")
 	}
-	return s.simpleChange(ctx, a, code, requestID, "restock", func(p *Product) (MoveKind, int, string, error) {
-		return MoveRestock, qty, reason, nil
-	})
+	if in.UnitCost != nil && !a.Manager {
+		return nil, ErrForbidden
+	}
+	if in.UnitCost != nil && (*in.UnitCost < 0 || *in.UnitCost > s.max) {
+		return nil, invalid("unit_cost", "进货价无效")
+	}
+	if in.SupplierID != 0 {
+		if _, err := s.store.Supplier(ctx, in.SupplierID); errors.Is(err, ErrNotFound) {
+			return nil, invalid("supplier_id", "供应商不存在")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	p, err := s.change(ctx, code, in.RequestID, "restock", func(p *Product, id string, now time.Time) (*Movement, error) {
+		if p.Deleted {
+			return nil, ErrDeleted
+		}
+		if utf8.RuneCountInString(in.Reason) > 200 {
+			return nil, invalid("reason", "原因最多 200 字")
+		}
+		m := &Movement{ID: id, Code: p.Code, Kind: MoveRestock, Qty: in.Qty, Reason: strings.TrimSpace(in.Reason),
+			Actor: a.UserID, At: now, SupplierID: in.SupplierID}
+		if in.UnitCost != nil {
+			m.UnitCost, p.Cost = *in.UnitCost, *in.UnitCost
+		}
+		if in.SupplierID != 0 {
+			p.SupplierID = in.SupplierID
+		}
+		return m, nil
+	}, nil)
+	if errors.Is(err, errReplay) {
+		return p, nil
+	}
+	return p, err
 }
 
 // Adjust sets the counted stock (盘点). Managers only; the reason is required.

@@ -174,6 +174,8 @@ func TestSellRules(t *testing.T) {
 		require.ErrorIs(t, err, ErrNotFound)
 		inactive := StatusInactive
 		_, err = s.Update(t.Context(), manager, p.Code, UpdateInput{Status: &inactive})
+		require.ErrorIs(t, err, ErrInvalid, "下架 needs a reason")
+		_, err = s.Update(t.Context(), manager, p.Code, UpdateInput{Status: &inactive, InactiveReason: "五金损坏"})
 		require.NoError(t, err)
 		_, err = s.Sell(t.Context(), staff, p.Code, SellInput{})
 		require.ErrorIs(t, err, ErrInactive)

@@ -23,14 +23,14 @@ func (s *Store) BulkLoad(ctx context.Context, ps []shop.Product, moves []shop.Mo
 		}
 		led := make([][]any, len(moves))
 		for i, m := range moves {
-			led[i] = []any{m.ID, m.Code, string(m.Kind), m.Qty, m.Balance, m.Reason, m.Actor, ms(m.At)}
+			led[i] = []any{m.ID, m.Code, string(m.Kind), m.Qty, m.Balance, m.Reason, m.Actor, ms(m.At), m.SupplierID, int64(m.UnitCost)}
 		}
-		if err := tx.insertRows(ctx, "ledger", "id, code, kind, qty, balance, reason, actor, occurred_at", led); err != nil {
+		if err := tx.insertRows(ctx, "ledger", "id, code, kind, qty, balance, reason, actor, occurred_at, supplier_id, unit_cost", led); err != nil {
 			return err
 		}
 		sl := make([][]any, len(sales))
-		for i, x := range sales {
-			sl[i] = []any{x.ID, x.Code, x.Name, int64(x.Price), int64(x.Cost), x.Note, x.Actor, ms(x.At)}
+		for i := range sales {
+			sl[i] = saleArgs(&sales[i])
 		}
 		if err := tx.insertRows(ctx, "sales", saleCols, sl); err != nil {
 			return err

@@ -12,15 +12,20 @@ import (
 // them and every replica sees the same one.
 func (s *Store) EditDraft(ctx context.Context, user string, f func(data []byte, updated time.Time) ([]byte, error)) error {
 	return s.WriteTx(ctx, func(tx *Tx) error {
+		// Make sure the row exists before locking it: two transactions that both found no row
+		// would both insert, and the second would overwrite the first (PostgreSQL). An empty
+		// data column is no draft.
+		if _, err := tx.exec(ctx, `INSERT INTO chat_drafts (user_id, data, updated_at) VALUES (?, '', 0)
+			ON CONFLICT (user_id) DO NOTHING`, user); err != nil {
+			return err
+		}
 		var data string
 		var at int64
-		err := tx.queryRow(ctx, `SELECT data, updated_at FROM chat_drafts WHERE user_id = ?`+tx.d.forUpdate(), user).Scan(&data, &at)
-		var old []byte
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
+		if err := tx.queryRow(ctx, `SELECT data, updated_at FROM chat_drafts WHERE user_id = ?`+tx.d.forUpdate(), user).Scan(&data, &at); err != nil {
 			return err
-		default:
+		}
+		var old []byte
+		if data != "" {
 			old = []byte(data)
 		}
 		out, err := f(old, fromMS(at))

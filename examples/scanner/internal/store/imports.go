@@ -12,7 +12,7 @@ import (
 // ImportProduct inserts a product read from the sheet; an existing code is left alone. It reports
 // whether the product was new.
 func (t *Tx) ImportProduct(ctx context.Context, p *shop.Product) (bool, error) {
-	n, err := affected(t.exec(ctx, `INSERT INTO products (`+productCols+`, search) VALUES (`+placeholders(17)+`)
+	n, err := affected(t.exec(ctx, `INSERT INTO products (`+productCols+`, search) VALUES (`+placeholders(productWidth)+`)
 		ON CONFLICT (code) DO NOTHING`, productArgs(p)...))
 	return n == 1, err
 }
@@ -29,8 +29,8 @@ func (t *Tx) ImportMovement(ctx context.Context, m *shop.Movement) (bool, error)
 
 // ImportSale inserts a sale read from the sheet; an existing id is left alone.
 func (t *Tx) ImportSale(ctx context.Context, x *shop.Sale) (bool, error) {
-	n, err := affected(t.exec(ctx, `INSERT INTO sales (`+saleCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		x.ID, x.Code, x.Name, int64(x.Price), int64(x.Cost), x.Note, x.Actor, ms(x.At)))
+	n, err := affected(t.exec(ctx, `INSERT INTO sales (`+saleCols+`) VALUES (`+placeholders(13)+`) ON CONFLICT (id) DO NOTHING`,
+		saleArgs(x)...))
 	return n == 1, err
 }
 

@@ -169,6 +169,73 @@ var migrations = []migration{
 			created_at BIGINT NOT NULL
 		)`,
 	}},
+	{2, "suppliers, customers, returns, scans, member names, product notes and photos", []string{
+		`CREATE TABLE suppliers (
+			id {{ID}},
+			name VARCHAR(100) NOT NULL,
+			contact VARCHAR(50) NOT NULL DEFAULT '',
+			phone VARCHAR(40) NOT NULL DEFAULT '',
+			notes VARCHAR(500) NOT NULL DEFAULT '',
+			deleted INTEGER NOT NULL DEFAULT 0,
+			search TEXT NOT NULL DEFAULT '',
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX suppliers_name ON suppliers (name)`,
+		`CREATE TABLE customers (
+			id {{ID}},
+			name VARCHAR(100) NOT NULL,
+			phone VARCHAR(40) NOT NULL DEFAULT '',
+			external_id VARCHAR(64) NOT NULL DEFAULT '',
+			notes VARCHAR(500) NOT NULL DEFAULT '',
+			deleted INTEGER NOT NULL DEFAULT 0,
+			search TEXT NOT NULL DEFAULT '',
+			created_at BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX customers_phone ON customers (phone)`,
+		`CREATE INDEX customers_list ON customers (deleted, updated_at)`,
+		// Products: where a bag came from, notes, why it was taken off sale, and all its photos
+		// (photo_id stays the first).
+		`ALTER TABLE products ADD COLUMN supplier_id BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE products ADD COLUMN notes VARCHAR(500) NOT NULL DEFAULT ''`,
+		`ALTER TABLE products ADD COLUMN inactive_reason VARCHAR(200) NOT NULL DEFAULT ''`,
+		`ALTER TABLE products ADD COLUMN photos TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX products_supplier ON products (supplier_id, deleted)`,
+		`CREATE INDEX products_price ON products (deleted, price, code)`,
+		`CREATE INDEX products_name ON products (deleted, name, code)`,
+		// A restock or a registration names its supplier and unit cost.
+		`ALTER TABLE ledger ADD COLUMN supplier_id BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE ledger ADD COLUMN unit_cost BIGINT NOT NULL DEFAULT 0`,
+		`CREATE INDEX ledger_supplier ON ledger (supplier_id, seq)`,
+		// Sales: the customer, and reversals (退货, 撤销): a row with qty -1 and negated amounts
+		// that names the sale it reverses; a sale is reversed at most once.
+		`ALTER TABLE sales ADD COLUMN customer_id BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE sales ADD COLUMN kind VARCHAR(8) NOT NULL DEFAULT '销售'`,
+		`ALTER TABLE sales ADD COLUMN qty INTEGER NOT NULL DEFAULT 1`,
+		`ALTER TABLE sales ADD COLUMN reverses VARCHAR(64) NOT NULL DEFAULT ''`,
+		`ALTER TABLE sales ADD COLUMN reason VARCHAR(200) NOT NULL DEFAULT ''`,
+		`CREATE UNIQUE INDEX sales_reverses ON sales (reverses) WHERE reverses <> ''`,
+		`CREATE INDEX sales_customer ON sales (customer_id, sold_at)`,
+		// Scans of a label (or a code looked up in the app).
+		`CREATE TABLE scans (
+			seq {{ID}},
+			code VARCHAR(40) NOT NULL,
+			actor VARCHAR(64) NOT NULL,
+			source VARCHAR(8) NOT NULL,
+			scanned_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX scans_code ON scans (code, seq)`,
+		`CREATE INDEX scans_time ON scans (scanned_at)`,
+		// Members' display names, learnt from WeCom when they sign in (pages never ask WeCom).
+		`CREATE TABLE members (
+			user_id VARCHAR(64) NOT NULL PRIMARY KEY,
+			name VARCHAR(64) NOT NULL,
+			updated_at BIGINT NOT NULL
+		)`,
+		// A 112 px thumbnail of each stored photo (lists).
+		`ALTER TABLE photos ADD COLUMN thumb {{BLOB}}`,
+	}},
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations, each in its own

@@ -17,7 +17,7 @@ const (
 )
 
 // SheetTopics are the outbox topics the smart sheet is built from.
-var SheetTopics = []string{TopicProducts, TopicLedger, TopicSales}
+var SheetTopics = []string{TopicProducts, TopicLedger, TopicSales, TopicSuppliers, TopicCustomers}
 
 // OutboxItem is one queued row.
 type OutboxItem struct {

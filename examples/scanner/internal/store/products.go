@@ -12,7 +12,10 @@ import (
 )
 
 const productCols = `code, name, brand, model, color, price, floor_price, cost, stock, location, status,
-	photo_id, photo_url, deleted, created_at, updated_at`
+	photo_id, photo_url, deleted, created_at, updated_at, supplier_id, notes, inactive_reason, photos`
+
+// productWidth is the number of productCols, plus the search column written with them.
+const productWidth = 21
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,25 +24,44 @@ func scanProduct(sc scanner) (*shop.Product, error) {
 	var status string
 	var deleted int
 	var created, updated int64
+	var photos string
 	if err := sc.Scan(&p.Code, &p.Name, &p.Brand, &p.Model, &p.Color, &p.Price, &p.Floor, &p.Cost, &p.Stock,
-		&p.Location, &status, &p.PhotoID, &p.PhotoURL, &deleted, &created, &updated); err != nil {
+		&p.Location, &status, &p.PhotoID, &p.PhotoURL, &deleted, &created, &updated, &p.SupplierID, &p.Notes,
+		&p.InactiveReason, &photos); err != nil {
 		return nil, err
+	}
+	if photos != "" {
+		p.Photos = strings.Split(photos, ",")
 	}
 	p.Status, p.Deleted = shop.Status(status), deleted != 0
 	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
 	return &p, nil
 }
 
+// productArgs returns the values of productCols and then the search column.
 func productArgs(p *shop.Product) []any {
+	photos := strings.Join(p.Photos, ",")
+	if photos == "" {
+		photos = p.PhotoID
+	}
 	return []any{p.Code, p.Name, p.Brand, p.Model, p.Color, int64(p.Price), int64(p.Floor), int64(p.Cost), p.Stock,
 		p.Location, string(p.Status), p.PhotoID, p.PhotoURL, boolInt(p.Deleted), ms(p.CreatedAt), ms(p.UpdatedAt),
-		searchText(p)}
+		p.SupplierID, p.Notes, p.InactiveReason, photos, searchText(p)}
 }
 
-// searchText is what a list search matches: the lower-cased code, name, brand, model, colour and
-// location (lower-cased in Go: SQLite's LOWER knows ASCII only).
+// searchText is what a list search matches: the lower-cased code, name, brand, model, colour,
+// location and notes (lower-cased in Go: SQLite's LOWER knows ASCII only). The supplier's name is
+// matched through the suppliers table.
 func searchText(p *shop.Product) string {
-	return strings.ToLower(strings.Join([]string{p.Code, p.Name, p.Brand, p.Model, p.Color, p.Location}, " "))
+	return strings.ToLower(strings.Join([]string{p.Code, p.Name, p.Brand, p.Model, p.Color, p.Location, p.Notes}, " "))
+}
+
+// sortOrders are the ORDER BY clauses of the list's sort orders.
+var sortOrders = map[string]string{
+	shop.SortNewest: "created_at DESC, code DESC", shop.SortOldest: "created_at, code",
+	shop.SortPriceUp: "price, code", shop.SortPriceDown: "price DESC, code DESC",
+	shop.SortStockUp: "stock, code", shop.SortStockDown: "stock DESC, code DESC",
+	shop.SortName: "name, code", shop.SortUpdated: "updated_at DESC, code DESC",
 }
 
 const productByCode = `SELECT ` + productCols + ` FROM products WHERE code = ?`
@@ -70,8 +92,14 @@ func (s *Store) Search(ctx context.Context, q shop.Query) ([]shop.Product, int, 
 	}
 	if q.Text != "" {
 		// A plain substring test of the lower-cased search column (faster than LIKE, nothing to
-		// escape).
-		where, args = append(where, s.d.contains("search")), append(args, strings.ToLower(q.Text))
+		// escape), or the supplier's name.
+		text := strings.ToLower(q.Text)
+		where = append(where, "("+s.d.contains("search")+" OR (supplier_id <> 0 AND supplier_id IN (SELECT id FROM suppliers WHERE "+
+			s.d.contains("search")+")))")
+		args = append(args, text, text)
+	}
+	if q.SupplierID != 0 {
+		where, args = append(where, "supplier_id = ?"), append(args, q.SupplierID)
 	}
 	if q.Brand != "" {
 		where, args = append(where, "brand = ?"), append(args, q.Brand)
@@ -90,8 +118,12 @@ func (s *Store) Search(ctx context.Context, q shop.Query) ([]shop.Product, int, 
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM products`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	order := sortOrders[q.Sort]
+	if order == "" {
+		order = sortOrders[shop.SortNewest]
+	}
 	rows, err := s.query(ctx, `SELECT `+productCols+` FROM products`+cond+
-		` ORDER BY created_at DESC, code DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -188,7 +220,7 @@ func (t *Tx) Lock(ctx context.Context, code string) (*shop.Product, error) {
 // CreateProduct implements shop.Tx: the product and its row in the sheet's outbox.
 func (t *Tx) CreateProduct(ctx context.Context, p *shop.Product) error {
 	n, err := affected(t.exec(ctx, `INSERT INTO products (`+productCols+`, search)
-		VALUES (`+placeholders(17)+`) ON CONFLICT (code) DO NOTHING`, productArgs(p)...))
+		VALUES (`+placeholders(productWidth)+`) ON CONFLICT (code) DO NOTHING`, productArgs(p)...))
 	if err != nil {
 		return fmt.Errorf("store: create product: %w", err)
 	}
@@ -201,9 +233,11 @@ func (t *Tx) CreateProduct(ctx context.Context, p *shop.Product) error {
 // SaveProduct implements shop.Tx: every column but the code and the creation time.
 func (t *Tx) SaveProduct(ctx context.Context, p *shop.Product) error {
 	a := productArgs(p)
+	// Every column but code (a[0]) and created_at (a[14]), then the key.
+	args := append(append(a[1:14:14], a[15:]...), a[0])
 	n, err := affected(t.exec(ctx, `UPDATE products SET name = ?, brand = ?, model = ?, color = ?, price = ?,
 		floor_price = ?, cost = ?, stock = ?, location = ?, status = ?, photo_id = ?, photo_url = ?, deleted = ?,
-		updated_at = ?, search = ? WHERE code = ?`, append(append(a[1:14:14], a[15], a[16]), a[0])...))
+		updated_at = ?, supplier_id = ?, notes = ?, inactive_reason = ?, photos = ?, search = ? WHERE code = ?`, args...))
 	switch {
 	case isCheckViolation(err):
 		return shop.ErrSoldOut
@@ -231,4 +265,28 @@ func (t *Tx) Codes(ctx context.Context, prefix string) ([]string, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// EachProduct calls f for every product (deleted ones too) registered in [from, to) — any time
+// when both are zero — oldest first (exports).
+func (s *Store) EachProduct(ctx context.Context, from, to time.Time, f func(*shop.Product) error) error {
+	if to.IsZero() {
+		to = time.UnixMilli(1 << 62)
+	}
+	rows, err := s.query(ctx, `SELECT `+productCols+` FROM products WHERE created_at >= ? AND created_at < ?
+		ORDER BY created_at, code`, ms(from), ms(to))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return err
+		}
+		if err := f(p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

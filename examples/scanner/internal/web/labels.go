@@ -3,15 +3,14 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/qrcode"
 )
 
@@ -42,7 +41,8 @@ func (s *Server) spec(p *shop.Product) qrcode.LabelSpec {
 	return qrcode.LabelSpec{Content: s.cfg.Signer.URL(p.Code), Code: p.Code, Name: name}
 }
 
-// labelPNG serves /label/{code}.png: the printable bag label (QR + code + name).
+// labelPNG serves /label/{code}.png: the printable bag label (QR, code, name, price, shop name,
+// logo as set on /labels) at 300 dpi for the chosen stock.
 func (s *Server) labelPNG(w http.ResponseWriter, r *http.Request, u User) error {
 	code, err := codeFromFile(r.PathValue("file"), ".png")
 	if err != nil {
@@ -52,12 +52,23 @@ func (s *Server) labelPNG(w http.ResponseWriter, r *http.Request, u User) error 
 	if err != nil {
 		return err
 	}
-	png, err := qrcode.Label(s.spec(p), nil)
+	ls, err := s.labelSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	if ls, err = ls.withQuery(r); err != nil {
+		return err
+	}
+	st, err := s.labelStyle(r.Context(), ls)
+	if err != nil {
+		return err
+	}
+	png, err := qrcode.Label(st.spec(s, p), st.labelOptions())
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=600")
+	w.Header().Set("Cache-Control", "no-store") // the price or the settings may change
 	_, _ = w.Write(png)
 	return nil
 }
@@ -66,7 +77,8 @@ func (s *Server) labelPNG(w http.ResponseWriter, r *http.Request, u User) error 
 const maxLabels = 2000
 
 // labelsPDF serves /labels.pdf?codes=A,B,C, ?job=ID (the bags an import created) or ?today=1
-// (every product registered today) as an A4 sheet of labels for sticker paper.
+// (every product registered today) as a PDF of labels for the chosen stock (A4 sticker sheet or a
+// thermal roll; ?size= overrides the setting).
 func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error {
 	q := r.URL.Query()
 	var ps []shop.Product
@@ -75,6 +87,12 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 		j, err := s.cfg.Store.Job(r.Context(), id)
 		if err != nil {
 			return err
+		}
+		if j.State == store.JobFailed {
+			return &httpError{http.StatusConflict, "job_failed", "这次导入失败了，没有可打印的标签 (the import failed)"}
+		}
+		if j.State != store.JobDone {
+			return &httpError{http.StatusConflict, "not_done", "导入尚未完成，请稍候再打印 (import still running)"}
 		}
 		var rs []imports.Result
 		_ = json.Unmarshal([]byte(j.Results), &rs)
@@ -88,8 +106,7 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 	}
 	switch {
 	case q.Get("today") == "1":
-		now := s.cfg.Now().In(cst)
-		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, cst)
+		day := shop.StartOfDay(s.cfg.Now(), s.cfg.Location)
 		all, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Since: day, Limit: 1000})
 		if err != nil {
 			return err
@@ -106,9 +123,15 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 				continue
 			}
 			seen[c] = true
+			if len(seen) > maxLabels {
+				return badRequest(fmt.Sprintf("一次最多打印 %d 张标签", maxLabels))
+			}
 			p, err := s.cfg.Shop.Product(r.Context(), c)
+			if errors.Is(err, shop.ErrNotFound) {
+				return &httpError{http.StatusNotFound, "not_found", "没有这件商品：" + c}
+			}
 			if err != nil {
-				return fmt.Errorf("%s: %w", c, err)
+				return err
 			}
 			ps = append(ps, *p)
 		}
@@ -121,113 +144,27 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 	if len(ps) > maxLabels {
 		return badRequest(fmt.Sprintf("一次最多打印 %d 张标签", maxLabels))
 	}
+	ls, err := s.labelSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	if ls, err = ls.withQuery(r); err != nil {
+		return err
+	}
+	st, err := s.labelStyle(r.Context(), ls)
+	if err != nil {
+		return err
+	}
 	specs := make([]qrcode.LabelSpec, len(ps))
 	for i := range ps {
-		specs[i] = s.spec(&ps[i])
+		specs[i] = st.spec(s, &ps[i])
 	}
 	var buf bytes.Buffer
-	if err := qrcode.WriteSheet(r.Context(), &buf, specs, nil); err != nil {
+	if err := qrcode.WriteSheet(r.Context(), &buf, specs, st.sheetOptions()); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `inline; filename="labels.pdf"`)
 	_, _ = w.Write(buf.Bytes())
-	return nil
-}
-
-// photoCache keeps recently served pictures that live outside the store (set in the smart sheet).
-type photoCache struct {
-	mu    sync.Mutex
-	items map[string]photoItem
-	size  int
-}
-
-type photoItem struct {
-	data  []byte
-	ctype string
-	at    time.Time
-}
-
-const (
-	photoCacheBytes = 64 << 20
-	photoTTL        = 30 * time.Minute
-	maxPhoto        = 8 << 20
-)
-
-var photos = &photoCache{items: map[string]photoItem{}}
-
-func (c *photoCache) get(key string) (photoItem, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	it, ok := c.items[key]
-	if !ok || time.Since(it.at) > photoTTL {
-		return photoItem{}, false
-	}
-	return it, true
-}
-
-func (c *photoCache) put(key string, it photoItem) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, v := range c.items { // evict (map order: arbitrary) until it fits
-		if c.size+len(it.data) <= photoCacheBytes {
-			break
-		}
-		c.size -= len(v.data)
-		delete(c.items, k)
-	}
-	if old, ok := c.items[key]; ok {
-		c.size -= len(old.data)
-	}
-	c.items[key] = it
-	c.size += len(it.data)
-}
-
-// photo serves a product's photo through the server, so pages never depend on where it is stored.
-func (s *Server) photo(w http.ResponseWriter, r *http.Request, u User) error {
-	p, err := s.cfg.Shop.Product(r.Context(), r.PathValue("code"))
-	if err != nil {
-		return err
-	}
-	if p.PhotoID != "" {
-		data, ct, err := s.cfg.Store.Photo(r.Context(), p.PhotoID)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", ct)
-		w.Header().Set("Cache-Control", "private, max-age=86400")
-		_, _ = w.Write(data)
-		return nil
-	}
-	if p.PhotoURL == "" {
-		return &httpError{http.StatusNotFound, "not_found", "no photo"}
-	}
-	it, ok := photos.get(p.PhotoURL)
-	if !ok {
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, p.PhotoURL, nil)
-		if err != nil {
-			return &httpError{http.StatusNotFound, "not_found", "bad photo URL"}
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return fmt.Errorf("photo: %w", err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return &httpError{http.StatusBadGateway, "upstream", "photo unavailable"}
-		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, maxPhoto+1))
-		if err != nil || len(data) > maxPhoto {
-			return &httpError{http.StatusBadGateway, "upstream", "photo unavailable"}
-		}
-		it = photoItem{data: data, ctype: http.DetectContentType(data), at: time.Now()}
-		if !strings.HasPrefix(it.ctype, "image/") {
-			return &httpError{http.StatusBadGateway, "upstream", "photo is not an image"}
-		}
-		photos.put(p.PhotoURL, it)
-	}
-	w.Header().Set("Content-Type", it.ctype)
-	w.Header().Set("Cache-Control", "private, max-age=600")
-	_, _ = w.Write(it.data)
 	return nil
 }

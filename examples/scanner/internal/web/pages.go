@@ -13,38 +13,39 @@ import (
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
-var funcs = template.FuncMap{
-	"yuan": func(m shop.Money) string { return m.String() },
-	"time": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(cst).Format("2006-01-02 15:04")
-	},
-	"signed": func(n int) string {
-		if n > 0 {
-			return fmt.Sprintf("+%d", n)
-		}
-		return fmt.Sprint(n)
-	},
-	"pathesc": url.PathEscape,
-	"deref": func(m *shop.Money) shop.Money {
-		if m == nil {
-			return 0
-		}
-		return *m
-	},
-	"list": func(ps ...shop.Period) []shop.Period { return ps },
-	"pct": func(part, whole shop.Money) string {
-		if whole == 0 {
-			return "–"
-		}
-		return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
-	},
+// funcs are the templates' functions; times show in the shop's zone loc.
+func funcs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"yuan": func(m shop.Money) string { return m.String() },
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(loc).Format("2006-01-02 15:04")
+		},
+		"signed": func(n int) string {
+			if n > 0 {
+				return fmt.Sprintf("+%d", n)
+			}
+			return fmt.Sprint(n)
+		},
+		"pathesc": url.PathEscape,
+		"deref": func(m *shop.Money) shop.Money {
+			if m == nil {
+				return 0
+			}
+			return *m
+		},
+		"list": func(ps ...shop.Period) []shop.Period { return ps },
+		"ints": func(n ...int) []int { return n },
+		"pct": func(part, whole shop.Money) string {
+			if whole == 0 {
+				return "–"
+			}
+			return fmt.Sprintf("%.0f%%", float64(part)*100/float64(whole))
+		},
+	}
 }
-
-// cst is China Standard Time, the shop's clock for display.
-var cst = time.FixedZone("CST", 8*3600)
 
 type pageData struct {
 	Shop    string
@@ -67,16 +68,24 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, u User, name, ti
 	return s.pages.ExecuteTemplate(w, name, pd)
 }
 
-// pageSize is how many products one page of the list shows.
+// pageSize is how many products one page of the list shows, unless the list asks for another.
 const pageSize = 100
+
+// homeFilters are the list's query parameters that a page link keeps.
+var homeFilters = []string{"q", "brand", "status", "low", "deleted", "sort", "supplier", "size"}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	page = max(page, 1)
+	size, _ := strconv.Atoi(q.Get("size"))
+	if size != 50 && size != 200 {
+		size = pageSize
+	}
+	sid, _ := strconv.ParseInt(q.Get("supplier"), 10, 64)
 	ps, total, err := s.cfg.Shop.Search(r.Context(), shop.Query{Text: q.Get("q"), Brand: q.Get("brand"),
 		Status: shop.Status(q.Get("status")), LowStock: q.Get("low") == "1", Deleted: q.Get("deleted") == "1",
-		Limit: pageSize, Offset: (page - 1) * pageSize})
+		SupplierID: sid, Sort: q.Get("sort"), Limit: size, Offset: (page - 1) * size})
 	if err != nil {
 		return err
 	}
@@ -86,7 +95,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 	}
 	link := func(p int) string {
 		v := url.Values{}
-		for _, k := range []string{"q", "brand", "status", "low", "deleted"} {
+		for _, k := range homeFilters {
 			if x := q.Get(k); x != "" {
 				v.Set(k, x)
 			}
@@ -94,43 +103,70 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, u User) error {
 		v.Set("page", strconv.Itoa(p))
 		return "/?" + v.Encode()
 	}
+	pages := max((total+size-1)/size, 1)
 	data := map[string]any{
-		"Products": ps, "Total": total, "Page": page, "Pages": (total + pageSize - 1) / pageSize,
+		"Products": ps, "Total": total, "Page": page, "Pages": pages, "Size": size,
 		"Q": q.Get("q"), "Brand": q.Get("brand"), "Status": q.Get("status"), "Low": q.Get("low") == "1",
-		"Deleted": q.Get("deleted") == "1",
-		"Brands":  brands, "Statuses": []shop.Status{shop.StatusOnSale, shop.StatusSoldOut, shop.StatusInactive},
+		"Deleted": q.Get("deleted") == "1", "Sort": q.Get("sort"), "Sorts": shop.Sorts,
+		"Brands": brands, "Statuses": []shop.Status{shop.StatusOnSale, shop.StatusSoldOut, shop.StatusInactive},
+		"From": min((page-1)*size+1, total), "To": min(page*size, total), "Supplier": q.Get("supplier"),
+		"LabelsQuery": url.Values{"q": {q.Get("q")}, "status": {q.Get("status")}}.Encode(),
 	}
 	if page > 1 {
-		data["Prev"] = link(page - 1)
+		data["Prev"], data["First"] = link(page-1), link(1)
 	}
-	if page*pageSize < total {
-		data["Next"] = link(page + 1)
+	if page < pages {
+		data["Next"], data["Last"] = link(page+1), link(pages)
 	}
 	return s.render(w, r, u, "home.html", "商品", data)
 }
 
 func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u User) error {
 	code := shop.NormalizeCode(r.PathValue("code"))
-	forged := false
-	if r.URL.Query().Has("s") {
+	q := r.URL.Query()
+	src := shop.ScanSource("")
+	if q.Has("s") {
 		if _, err := s.cfg.Signer.VerifyRequest(r); err != nil {
-			forged = true
+			w.WriteHeader(http.StatusNotFound)
+			return s.render(w, r, u, "error.html", "标签无效", map[string]any{"Status": 404,
+				"Message": "标签签名无效，可能是伪造的标签 (label signature invalid)"})
 		}
+		src = shop.ScanLabel
+	} else if q.Get("via") == "search" {
+		src = shop.ScanSearch
 	}
-	if forged {
-		w.WriteHeader(http.StatusNotFound)
-		return s.render(w, r, u, "error.html", "标签无效", map[string]any{"Status": 404,
-			"Message": "标签签名无效，可能是伪造的标签 (label signature invalid)"})
-	}
-	p, err := s.cfg.Shop.Product(r.Context(), code)
+	ctx := r.Context()
+	p, err := s.cfg.Shop.Product(ctx, code)
 	if err != nil {
 		return err
 	}
-	ms, err := s.cfg.Shop.Movements(r.Context(), code, 10)
-	if err != nil {
-		s.log.Warn("web: movements", "code", code, "err", err)
+	if src != "" {
+		if err := s.cfg.Shop.RecordScan(ctx, u.actor(), code, src); err != nil {
+			s.log.Warn("web: scan record", "code", code, "err", err)
+		}
 	}
-	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u), "Moves": moveViews(ms)})
+	ms, err := s.cfg.Shop.Movements(ctx, code, 10)
+	if err != nil {
+		return err
+	}
+	xs, err := s.cfg.Shop.Sales(ctx, shop.SaleQuery{Code: code, Limit: 10})
+	if err != nil {
+		return err
+	}
+	sales, err := s.salesView(ctx, xs, u)
+	if err != nil {
+		return err
+	}
+	n, scans, err := s.cfg.Shop.Scans(ctx, code, 5)
+	if err != nil {
+		return err
+	}
+	sups, _, err := s.cfg.Shop.Suppliers(ctx, shop.PartnerQuery{Limit: 500})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, u, "product.html", p.Name, map[string]any{"P": s.view(p, u, s.supplierOf(r, p)),
+		"Moves": s.moveViews(ms), "Sales": sales, "ScanCount": n, "Scans": s.scanViews(scans), "Suppliers": sups})
 }
 
 // moveView is a ledger row as the product page shows it (formatted here: the page is the app's
@@ -140,7 +176,7 @@ type moveView struct {
 	Balance              int
 }
 
-func moveViews(ms []shop.Movement) []moveView {
+func (s *Server) moveViews(ms []shop.Movement) []moveView {
 	out := make([]moveView, len(ms))
 	for i, m := range ms {
 		kind := string(m.Kind)
@@ -151,13 +187,65 @@ func moveViews(ms []shop.Movement) []moveView {
 		if m.Qty > 0 {
 			qty = "+" + qty
 		}
-		out[i] = moveView{At: m.At.In(cst).Format("2006-01-02 15:04"), Kind: kind, Qty: qty, Actor: m.Actor, Balance: m.Balance}
+		out[i] = moveView{At: m.At.In(s.cfg.Location).Format("2006-01-02 15:04"), Kind: kind, Qty: qty,
+			Actor: s.name(m.Actor), Balance: m.Balance}
 	}
 	return out
 }
 
+// scanView is a scan record as pages show it.
+type scanView struct {
+	At, Who, Source string
+}
+
+var sourceNames = map[shop.ScanSource]string{shop.ScanLabel: "扫标签", shop.ScanSearch: "输入编码"}
+
+func (s *Server) scanViews(scans []shop.Scan) []scanView {
+	out := make([]scanView, len(scans))
+	for i, sc := range scans {
+		out[i] = scanView{At: sc.At.In(s.cfg.Location).Format("01-02 15:04"), Who: s.name(sc.Actor), Source: sourceNames[sc.Source]}
+	}
+	return out
+}
+
+// apiScans returns a product's scan count and latest scans.
+func (s *Server) apiScans(w http.ResponseWriter, r *http.Request, u User) error {
+	n, scans, err := s.cfg.Shop.Scans(r.Context(), r.PathValue("code"), 20)
+	if err != nil {
+		return err
+	}
+	type scanJSON struct {
+		shop.Scan
+		ActorName string `json:"actor_name"`
+	}
+	out := make([]scanJSON, len(scans))
+	for i, sc := range scans {
+		out[i] = scanJSON{Scan: sc, ActorName: s.name(sc.Actor)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": n, "scans": out})
+	return nil
+}
+
+// editPage edits a product: every field for managers, location and notes for staff.
+func (s *Server) editPage(w http.ResponseWriter, r *http.Request, u User) error {
+	p, err := s.cfg.Shop.Product(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	sups, _, err := s.cfg.Shop.Suppliers(r.Context(), shop.PartnerQuery{Limit: 500})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, u, "edit.html", "编辑 "+p.Name, map[string]any{"P": s.view(p, u, s.supplierOf(r, p)),
+		"Suppliers": sups, "MaxPhotos": shop.MaxPhotos})
+}
+
 func (s *Server) newPage(w http.ResponseWriter, r *http.Request, u User) error {
-	return s.render(w, r, u, "new.html", "新品入库", nil)
+	sups, _, err := s.cfg.Shop.Suppliers(r.Context(), shop.PartnerQuery{Limit: 500})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, u, "new.html", "新品入库", map[string]any{"Suppliers": sups, "MaxPhotos": shop.MaxPhotos})
 }
 
 func (s *Server) importPage(w http.ResponseWriter, r *http.Request, u User) error {
@@ -166,19 +254,6 @@ func (s *Server) importPage(w http.ResponseWriter, r *http.Request, u User) erro
 		return err
 	}
 	return s.render(w, r, u, "import.html", "批量导入", map[string]any{"Jobs": jobs})
-}
-
-func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, u User) error {
-	if !u.Manager {
-		return shop.ErrForbidden
-	}
-	st, err := s.cfg.Shop.Stats(r.Context())
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, u, "stats.html", "经营统计", map[string]any{"S": st,
-		"RevenueChart": barChart(st.Daily, func(d shop.Day) float64 { return d.Revenue.Yuan() }, "元"),
-		"CountChart":   barChart(st.Daily, func(d shop.Day) float64 { return float64(d.Count) }, "件")})
 }
 
 func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u User) error {

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/imports"
@@ -57,6 +58,9 @@ type Config struct {
 	ShopName string
 	// User returns the signed-in member of a request (set by the login middleware).
 	User func(r *http.Request) (User, bool)
+	// Names returns a member's display name (the userid when unknown); nil shows userids. It must
+	// not wait on WeCom: pages call it for every row.
+	Names func(userID string) string
 	// JSSDK signs a page URL for wx.config / wx.agentConfig; nil disables the WeCom scan button.
 	JSSDK func(ctx context.Context, pageURL string) (*wecom.JSConfig, error)
 	// CorpID and AgentID are given to the page for ww.register.
@@ -68,6 +72,8 @@ type Config struct {
 	Callback http.Handler
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// Location is the shop's time zone for what people see (default: the shop service's).
+	Location *time.Location
 }
 
 // Server serves the app.
@@ -88,12 +94,15 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
-		cfg.Now = time.Now
+		cfg.Now = cfg.Shop.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = cfg.Shop.Location()
 	}
 	if cfg.ShopName == "" {
 		cfg.ShopName = "箱包库存"
 	}
-	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("").Funcs(funcs(cfg.Location)).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -116,27 +125,56 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /{$}", s.page(s.home))
 	m.HandleFunc("GET /p/{code}", s.page(s.productPage))
+	m.HandleFunc("GET /p/{code}/edit", s.page(s.editPage))
 	m.HandleFunc("GET /new", s.page(s.newPage))
 	m.HandleFunc("GET /import", s.page(s.importPage))
 	m.HandleFunc("GET /import/{id}", s.page(s.importJobPage))
 	m.HandleFunc("GET /sync", s.page(s.syncPage))
 	m.HandleFunc("GET /stats", s.page(s.statsPage))
+	m.HandleFunc("GET /labels", s.page(s.labelsPage))
 	m.HandleFunc("GET /labels/{code}", s.page(s.labelPage))
+	m.HandleFunc("GET /suppliers", s.page(s.suppliersPage))
+	m.HandleFunc("GET /suppliers/{id}", s.page(s.supplierPage))
+	m.HandleFunc("GET /customers", s.page(s.customersPage))
+	m.HandleFunc("GET /customers/{id}", s.page(s.customerPage))
 
 	m.HandleFunc("GET /qr/{file}", s.auth(s.qrPNG))
 	m.HandleFunc("GET /label/{file}", s.auth(s.labelPNG))
 	m.HandleFunc("GET /labels.pdf", s.auth(s.labelsPDF))
+	m.HandleFunc("GET /labels/preview.png", s.auth(s.labelPreview))
+	m.HandleFunc("GET /labels/logo.png", s.auth(s.labelLogo))
 	m.HandleFunc("GET /photo/{code}", s.auth(s.photo))
+	m.HandleFunc("GET /photo/{code}/{n}", s.auth(s.photo))
+	m.HandleFunc("GET /thumb/{code}", s.auth(s.thumb))
+	m.HandleFunc("GET /export.xlsx", s.auth(s.export))
 
 	m.HandleFunc("GET /api/me", s.api(s.apiMe))
 	m.HandleFunc("GET /api/products", s.api(s.apiList))
 	m.HandleFunc("POST /api/products", s.api(s.apiRegister))
 	m.HandleFunc("GET /api/products/{code}", s.api(s.apiGet))
 	m.HandleFunc("PATCH /api/products/{code}", s.api(s.apiUpdate))
+	m.HandleFunc("POST /api/products/{code}/status", s.api(s.apiStatus))
+	m.HandleFunc("POST /api/products/{code}/photos", s.api(s.apiAddPhotos))
+	m.HandleFunc("DELETE /api/products/{code}/photos/{id}", s.api(s.apiDeletePhoto))
 	m.HandleFunc("POST /api/products/{code}/sell", s.api(s.apiSell))
 	m.HandleFunc("POST /api/products/{code}/restock", s.api(s.apiRestock))
 	m.HandleFunc("POST /api/products/{code}/adjust", s.api(s.apiAdjust))
 	m.HandleFunc("GET /api/products/{code}/movements", s.api(s.apiMovements))
+	m.HandleFunc("GET /api/products/{code}/sales", s.api(s.apiProductSales))
+	m.HandleFunc("GET /api/products/{code}/scans", s.api(s.apiScans))
+	m.HandleFunc("POST /api/sales/{id}/return", s.api(s.apiReturn))
+	m.HandleFunc("GET /api/suppliers", s.api(s.apiSuppliers))
+	m.HandleFunc("POST /api/suppliers", s.api(s.apiCreateSupplier))
+	m.HandleFunc("GET /api/suppliers/{id}", s.api(s.apiSupplier))
+	m.HandleFunc("PATCH /api/suppliers/{id}", s.api(s.apiUpdateSupplier))
+	m.HandleFunc("GET /api/customers", s.api(s.apiCustomers))
+	m.HandleFunc("POST /api/customers", s.api(s.apiCreateCustomer))
+	m.HandleFunc("GET /api/customers/{id}", s.api(s.apiCustomer))
+	m.HandleFunc("PATCH /api/customers/{id}", s.api(s.apiUpdateCustomer))
+	m.HandleFunc("GET /api/labels/settings", s.api(s.apiLabelSettings))
+	m.HandleFunc("PUT /api/labels/settings", s.api(s.apiSaveLabelSettings))
+	m.HandleFunc("POST /api/labels/logo", s.api(s.apiUploadLogo))
+	m.HandleFunc("DELETE /api/labels/logo", s.api(s.apiDeleteLogo))
 	m.HandleFunc("POST /api/import", s.api(s.apiImport))
 	m.HandleFunc("GET /api/import/{id}", s.api(s.apiImportJob))
 	m.HandleFunc("GET /api/sync", s.api(s.apiSync))
@@ -191,9 +229,9 @@ func (s *Server) api(h handler) http.HandlerFunc {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "message": "请先登录"})
 			return
 		}
-		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodPut {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if mt != "application/json" && !(mt == "multipart/form-data" && (r.URL.Path == "/api/products" || r.URL.Path == "/api/import")) {
+			if mt != "application/json" && !(mt == "multipart/form-data" && multipartPath(r.URL.Path)) {
 				writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "unsupported_media_type",
 					"message": "请求须为 Content-Type: application/json"})
 				return
@@ -203,6 +241,16 @@ func (s *Server) api(h handler) http.HandlerFunc {
 			s.fail(w, r, err, true)
 		}
 	}
+}
+
+// multipartPath reports whether a POST to path takes a form with files (photos, a logo, a
+// spreadsheet).
+func multipartPath(path string) bool {
+	switch path {
+	case "/api/products", "/api/import", "/api/import/preview", "/api/labels/logo":
+		return true
+	}
+	return strings.HasPrefix(path, "/api/products/") && strings.HasSuffix(path, "/photos")
 }
 
 func (s *Server) page(h handler) http.HandlerFunc {
@@ -246,8 +294,22 @@ func statusOf(err error) (int, string) {
 		return http.StatusConflict, "request_reused"
 	case errors.Is(err, shop.ErrCodeTaken):
 		return http.StatusConflict, "code_taken"
+	case errors.Is(err, shop.ErrCodesFull):
+		return http.StatusUnprocessableEntity, "codes_full"
 	case errors.Is(err, shop.ErrBelowFloor):
 		return http.StatusUnprocessableEntity, "below_floor"
+	case errors.Is(err, shop.ErrConfirmPrice):
+		return http.StatusUnprocessableEntity, "confirm_price"
+	case errors.Is(err, shop.ErrPriceLimit):
+		return http.StatusUnprocessableEntity, "price_limit"
+	case errors.Is(err, shop.ErrReversed):
+		return http.StatusConflict, "reversed"
+	case errors.Is(err, shop.ErrNotASale):
+		return http.StatusConflict, "not_a_sale"
+	case errors.Is(err, shop.ErrTooOldSale):
+		return http.StatusForbidden, "too_old"
+	case errors.Is(err, shop.ErrNameTaken):
+		return http.StatusConflict, "name_taken"
 	case errors.Is(err, shop.ErrInvalid):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, shop.ErrForbidden):
@@ -266,7 +328,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, asJSON 
 		msg = "服务暂时不可用，请稍后重试 (temporarily unavailable, try again)"
 	}
 	if asJSON {
-		writeJSON(w, status, map[string]string{"error": code, "message": msg})
+		out := map[string]any{"error": code, "message": msg}
+		var pe *shop.PriceError
+		if errors.As(err, &pe) && pe.Confirmable {
+			out["confirm"] = true // sending it again with "confirm": true goes through
+		}
+		writeJSON(w, status, out)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

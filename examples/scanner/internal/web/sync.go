@@ -106,7 +106,7 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request, u User) error {
 	}
 	items := []item{}
 	for _, it := range v.Failing {
-		items = append(items, item{it.Topic, it.Entity, it.Attempts, it.LastError, it.CreatedAt.In(cst).Format("2006-01-02 15:04:05")})
+		items = append(items, item{it.Topic, it.Entity, it.Attempts, it.LastError, it.CreatedAt.In(s.cfg.Location).Format("2006-01-02 15:04:05")})
 	}
 	out := map[string]any{"pending": v.Stats.Pending, "failing": v.Stats.Failing, "stuck": items,
 		"failed_changes": len(v.Events)}
