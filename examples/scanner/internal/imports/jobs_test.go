@@ -29,7 +29,7 @@ func TestJobResumes(t *testing.T) {
 			fmt.Fprintf(&csv, "包%d,%s,50,2\n", i, price)
 		}
 		staff := shop.Actor{UserID: "lisi"}
-		j, err := Submit(t.Context(), st, staff, "bags.csv", []byte(csv.String()))
+		j, err := Submit(t.Context(), st, svc, staff, "bags.csv", []byte(csv.String()), Options{})
 		require.NoError(t, err)
 		assert.Equal(t, 25, j.Total)
 
@@ -62,7 +62,7 @@ func TestJobResumes(t *testing.T) {
 		assert.Zero(t, ps[0].Cost, "only managers record cost")
 
 		// The same file again: nothing new, every row skipped.
-		again, err := Submit(t.Context(), st, staff, "bags.csv", []byte(csv.String()))
+		again, err := Submit(t.Context(), st, svc, staff, "bags.csv", []byte(csv.String()), Options{})
 		require.NoError(t, err)
 		require.NoError(t, second.RunOnce(t.Context()))
 		got, err := st.Job(t.Context(), again.ID)

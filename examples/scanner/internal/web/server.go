@@ -143,6 +143,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/products/{code}/adjust", s.api(s.apiAdjust))
 	m.HandleFunc("GET /api/products/{code}/movements", s.api(s.apiMovements))
 	m.HandleFunc("POST /api/import", s.api(s.apiImport))
+	m.HandleFunc("POST /api/import/preview", s.api(s.apiImportPreview))
 	m.HandleFunc("GET /api/import/{id}", s.api(s.apiImportJob))
 	m.HandleFunc("GET /api/sync", s.api(s.apiSync))
 	m.HandleFunc("POST /api/sync/retry", s.api(s.apiSyncRetry))
@@ -198,7 +199,7 @@ func (s *Server) api(h handler) http.HandlerFunc {
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPatch {
 			mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if mt != "application/json" && !(mt == "multipart/form-data" && (r.URL.Path == "/api/products" || r.URL.Path == "/api/import")) {
+			if mt != "application/json" && !(mt == "multipart/form-data" && (r.URL.Path == "/api/products" || r.URL.Path == "/api/import" || r.URL.Path == "/api/import/preview")) {
 				writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "unsupported_media_type",
 					"message": "请求须为 Content-Type: application/json"})
 				return
