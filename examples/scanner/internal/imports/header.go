@@ -44,7 +44,7 @@ var synonyms = map[string][]string{
 	fPrice: {"售价", "价格", "零售价", "零售价格", "单价", "标价", "销售价", "销售单价", "吊牌价", "价钱", "建议零售价", "现价",
 		"price", "retailprice", "saleprice", "unitprice"},
 	fFloor: {"最低售价", "最低价", "底价", "最低折扣价", "floor", "floorprice", "minprice"},
-	fCost: {"成本", "成本价", "进价", "进货价", "进货单价", "采购价", "采购单价", "cost", "costprice", "purchaseprice"},
+	fCost:  {"成本", "成本价", "进价", "进货价", "进货单价", "采购价", "采购单价", "cost", "costprice", "purchaseprice"},
 	fStock: {"库存", "数量", "件数", "库存数量", "库存数", "库存量", "现有库存", "在库数量", "数目", "stock", "qty", "quantity",
 		"inventory"},
 	fLocation: {"位置", "货位", "柜台", "库位", "货架", "存放位置", "陈列位置", "仓位", "location", "shelf"},
