@@ -118,6 +118,7 @@ func readCSV(text string) (table, error) {
 	cr.LazyQuotes = true // stray quotes in names (15" 托特包) are common
 	var t table
 	for {
+		from := cr.InputOffset()
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
@@ -125,6 +126,12 @@ func readCSV(text string) (table, error) {
 		if err != nil {
 			line, _ := cr.FieldPos(0)
 			return t, fmt.Errorf("CSV 格式错误（第 %d 行）(malformed CSV)", line)
+		}
+		// The reader skips empty lines; a spreadsheet shows them as rows, and the row numbers
+		// in messages must be the ones the shop sees.
+		for rest := text[from:]; len(t.rows) < maxScanRows && (strings.HasPrefix(rest, "\n") || strings.HasPrefix(rest, "\r\n")); {
+			t.rows = append(t.rows, nil)
+			rest = rest[strings.IndexByte(rest, '\n')+1:]
 		}
 		if len(t.rows) >= maxScanRows {
 			t.over = true
