@@ -23,9 +23,10 @@ import (
 // Result is the outcome of one row.
 type Result struct {
 	Row     int    `json:"row"`
-	Code    string `json:"code,omitempty"`
-	Skipped bool   `json:"skipped,omitempty"` // the bag was there already (or an earlier row of the file)
-	Reason  string `json:"reason,omitempty"`  // why it was skipped
+	Code    string `json:"code,omitempty"`     // the bag created (its label is printed with the job's)
+	Skipped bool   `json:"skipped,omitempty"`  // the bag was there already (or an earlier row of the file)
+	Exists  string `json:"existing,omitempty"` // the code of the bag that was there already
+	Reason  string `json:"reason,omitempty"`   // why it was skipped
 	Error   string `json:"error,omitempty"`
 }
 
@@ -166,7 +167,7 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 				continue
 			}
 			if st, why := rowOutcome(row); st == Exists || st == Duplicate {
-				add = append(add, Result{Row: row.Row, Code: row.Existing, Skipped: true, Reason: why})
+				add = append(add, Result{Row: row.Row, Exists: row.Existing, Skipped: true, Reason: why})
 				next.Skipped++
 				continue
 			}
@@ -183,12 +184,12 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 				case errors.Is(reg.Err, shop.ErrCodeTaken):
 					// Registered meanwhile (another upload, a member): the code is the identity.
 					code := chunk[idx[k]].Product.Code
-					out = append(out, Result{Row: row, Code: code, Skipped: true, Reason: "店内已有（" + code + "），不重复创建"})
+					out = append(out, Result{Row: row, Exists: code, Skipped: true, Reason: existsReason(code)})
 					n.Skipped++
 				case reg.Err != nil:
 					out, n.Failed = append(out, Result{Row: row, Error: reg.Err.Error()}), n.Failed+1
 				case reg.Replay:
-					out = append(out, Result{Row: row, Code: reg.Product.Code, Skipped: true, Reason: "店内已有（" + reg.Product.Code + "），不重复创建"})
+					out = append(out, Result{Row: row, Exists: reg.Product.Code, Skipped: true, Reason: existsReason(reg.Product.Code)})
 					n.Skipped++
 				default:
 					out, n.Created = append(out, Result{Row: row, Code: reg.Product.Code}), n.Created+1

@@ -96,7 +96,9 @@ func rowOutcome(r Row) (string, string) {
 	case r.Dup != 0:
 		return Duplicate, fmt.Sprintf("与第 %d 行重复（名称、品牌、型号、颜色、售价都相同；多件请填库存数量）", r.Dup)
 	case r.Existing != "":
-		return Exists, "店内已有（" + r.Existing + "），不重复创建"
+		return Exists, existsReason(r.Existing)
 	}
 	return WillCreate, ""
 }
+
+func existsReason(code string) string { return "店内已有（" + code + "），不重复创建" }
