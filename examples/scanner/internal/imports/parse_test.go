@@ -1,6 +1,7 @@
 package imports
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -205,7 +206,7 @@ func TestReadBadFiles(t *testing.T) {
 		{"a.pdf", "%PDF-1.7", "仅支持 .xlsx 和 .csv"},
 		{"a.xlsx", "not a zip", "不是有效的 Excel 文件"},
 		{"a.xlsx", "PK\x03\x04garbage", "不是有效的 Excel 文件"},
-		{"old.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", "暂不支持旧版 .xls"},
+		{"old.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1....", "暂不支持旧版 .xls 或有密码保护的文件"},
 		{"a.csv", "", "文件是空的"},
 		{"a.csv", " \n\n", "文件是空的"},
 		{"a.csv", "名称\n包\n", "缺少“售价”列"},
@@ -226,4 +227,28 @@ func TestReadBadFiles(t *testing.T) {
 	}
 	_, err := Read("x.csv", bytes.Repeat([]byte("a"), MaxBytes+1), Options{})
 	assert.True(t, errors.As(err, new(*ParseError)))
+}
+
+// A workbook that unpacks to more than maxUnzipped is refused before it is unpacked.
+func TestReadZipBomb(t *testing.T) {
+	src, err := zip.NewReader(bytes.NewReader(fixture(t, "sheets.xlsx")), int64(len(fixture(t, "sheets.xlsx"))))
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range src.File {
+		require.NoError(t, zw.Copy(f))
+	}
+	w, err := zw.Create("xl/media/padding.bin")
+	require.NoError(t, err)
+	zeros := make([]byte, 1<<20)
+	for range maxUnzipped>>20 + 1 {
+		_, err = w.Write(zeros)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.Less(t, buf.Len(), MaxBytes)
+	_, err = Read("bomb.xlsx", buf.Bytes(), Options{})
+	var pe *ParseError
+	require.ErrorAs(t, err, &pe)
+	assert.Contains(t, pe.Msg, "解压后过大")
 }

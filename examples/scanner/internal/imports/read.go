@@ -28,8 +28,9 @@ const (
 	maxScanRows = 20 * MaxRows
 	// maxCells bounds the columns read from a row.
 	maxCells = 100
-	// maxUnzipped bounds an .xlsx file's unpacked size (a zip bomb is refused, not unpacked).
-	maxUnzipped = 200 << 20
+	// maxUnzipped bounds an .xlsx file's unpacked size (a zip bomb is refused, not unpacked); a
+	// sheet of 5,000 rows unpacks to a few MB.
+	maxUnzipped = 64 << 20
 )
 
 // table is one sheet (a CSV file is a single sheet with no name) as rows of trimmed cells.
@@ -64,7 +65,9 @@ func readTables(name string, data []byte) ([]table, string, error) {
 		ts, err := readXLSX(data)
 		return ts, EncXLSX, err
 	case bytes.HasPrefix(data, oleMagic):
-		return nil, "", errors.New("暂不支持旧版 .xls 文件，请在 Excel/WPS 中另存为 .xlsx 或 .csv 后上传 (.xls is not supported; save as .xlsx)")
+		// An .xls (Excel 97–2003) file, or an .xlsx with a password (Office encrypts it into the
+		// same container).
+		return nil, "", errors.New("暂不支持旧版 .xls 或有密码保护的文件，请在 Excel/WPS 中取消密码并另存为 .xlsx 或 .csv 后上传 (.xls or password-protected)")
 	case strings.HasSuffix(lower, ".xlsx") || strings.HasSuffix(lower, ".xlsm"):
 		return nil, "", errors.New("不是有效的 Excel 文件，请确认文件未损坏 (not a valid .xlsx file)")
 	case !(strings.HasSuffix(lower, ".csv") || strings.HasSuffix(lower, ".txt") || strings.HasSuffix(lower, ".tsv")):
@@ -156,18 +159,12 @@ func sniffComma(text string) rune {
 // readXLSX reads every sheet of a workbook with raw cell values: a price cell formatted as
 // "¥1,299.00" reads 1299, a stock of 2 reads 2, whatever the cell's number format.
 func readXLSX(data []byte) ([]table, error) {
-	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzipped})
+	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped})
 	if err != nil {
-		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
-			return nil, errors.New("不是有效的 Excel 文件，请确认文件未损坏 (not a valid .xlsx file)")
-		}
-		if strings.Contains(err.Error(), "size") || strings.Contains(err.Error(), "limit") {
+		if strings.Contains(err.Error(), "exceeds") {
 			return nil, errors.New("Excel 文件解压后过大 (workbook too large)")
 		}
-		if strings.Contains(strings.ToLower(err.Error()), "encrypt") || strings.Contains(err.Error(), "password") {
-			return nil, errors.New("Excel 文件有密码保护，请取消密码后上传 (password-protected workbook)")
-		}
-		return nil, errors.New("无法打开 Excel 文件 (cannot open the workbook)")
+		return nil, errors.New("不是有效的 Excel 文件，请确认文件未损坏 (not a valid .xlsx file)")
 	}
 	defer x.Close()
 	var out []table
