@@ -101,12 +101,7 @@ func Check(ctx context.Context, st *store.Store, svc *shop.Service, f *File) err
 			return err
 		}
 		if err := svc.CheckNew(r.Product); err != nil {
-			var ie *shop.InputError
-			if errors.As(err, &ie) {
-				r.Error = ie.Msg
-			} else {
-				r.Error = err.Error()
-			}
+			r.Error = errText(err)
 		}
 	}
 	return nil
@@ -137,4 +132,13 @@ func linkSupplier(ctx context.Context, st *store.Store, cache map[string]int64, 
 	r.Product.Notes = strings.TrimSpace(r.Product.Notes + " 进货来源：" + name)
 	r.Warnings = append(r.Warnings, "供应商「"+clip(name)+"」未登记，已记入备注")
 	return nil
+}
+
+// errText is a row's error as the shop reads it (the field-level message of an input error).
+func errText(err error) string {
+	var ie *shop.InputError
+	if errors.As(err, &ie) {
+		return ie.Msg
+	}
+	return err.Error()
 }

@@ -187,7 +187,7 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 					out = append(out, Result{Row: row, Exists: code, Skipped: true, Reason: existsReason(code)})
 					n.Skipped++
 				case reg.Err != nil:
-					out, n.Failed = append(out, Result{Row: row, Error: reg.Err.Error()}), n.Failed+1
+					out, n.Failed = append(out, Result{Row: row, Error: errText(reg.Err)}), n.Failed+1
 				case reg.Replay:
 					out = append(out, Result{Row: row, Exists: reg.Product.Code, Skipped: true, Reason: existsReason(reg.Product.Code)})
 					n.Skipped++
