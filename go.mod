@@ -19,6 +19,7 @@ require (
 	golang.org/x/crypto v0.38.0
 	golang.org/x/image v0.28.0
 	golang.org/x/sync v0.15.0
+	golang.org/x/text v0.26.0
 	modernc.org/sqlite v1.38.2
 )
 
@@ -51,7 +52,6 @@ require (
 	golang.org/x/exp v0.0.0-20250620022241-b7579e27df2b // indirect
 	golang.org/x/net v0.40.0 // indirect
 	golang.org/x/sys v0.34.0 // indirect
-	golang.org/x/text v0.26.0 // indirect
 	golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	modernc.org/libc v1.66.3 // indirect

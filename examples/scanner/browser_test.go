@@ -125,8 +125,8 @@ func TestBrowser(t *testing.T) {
 	screensOfSync(t, ctx, in, mgr, dir, code)
 
 	for _, f := range []string{"product.png", "product-sold.png", "home.png", "stats.png", "chat.png", "import.png",
-		"import-job.png", "sync.png", "product-deleted.png", "home-desktop.png", "product-desktop.png",
-		"import-job-desktop.png", "sync-desktop.png"} {
+		"import-preview.png", "import-job.png", "sync.png", "product-deleted.png", "home-desktop.png", "product-desktop.png",
+		"import-preview-desktop.png", "import-job-desktop.png", "sync-desktop.png"} {
 		fi, err := os.Stat(filepath.Join(dir, f))
 		if assert.NoError(t, err) {
 			t.Logf("%s: %s KB", f, strconv.FormatInt(fi.Size()/1024, 10))
@@ -141,20 +141,25 @@ func screensOfSync(t *testing.T, ctx context.Context, in *instance, mgr *browser
 	shot := func(name string) chromedp.Action { return browsertest.Shot(dir, name) }
 	csv := filepath.Join(t.TempDir(), "新品.csv")
 	require.NoError(t, os.WriteFile(csv, []byte("名称,品牌,售价,库存,位置\n焦糖色托特包,Coach,2980,2,A-1\n黑色斜挎包,Tory Burch,1790,1,A-2\n缺价格的包,,,1,\n"), 0o600))
-	var jobText string
+	var jobText, previewText string
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(in.base+"/import"),
-		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
+		chromedp.WaitVisible("#import-preview-form", chromedp.ByQuery),
 		chromedp.SetUploadFiles(`input[type=file]`, []string{csv}, chromedp.ByQuery),
-		chromedp.Click("#import-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#import-result", chromedp.ByQuery),
+		chromedp.Text("#import-result", &previewText, chromedp.ByQuery),
+		shot("import-preview.png"),
+		chromedp.Click("#import-confirm", chromedp.ByQuery),
 		chromedp.WaitVisible("#job", chromedp.ByQuery),
 		chromedp.Poll(`!document.querySelector('#job-done').hidden`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		chromedp.Text("#job", &jobText, chromedp.ByQuery),
 		shot("import-job.png"),
 		chromedp.Navigate(in.base+"/import"),
-		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
+		chromedp.WaitVisible("#import-preview-form", chromedp.ByQuery),
 		shot("import.png"),
 	))
+	assert.Contains(t, previewText, "缺少售价")
+	assert.Contains(t, previewText, "确认导入 2 件")
 	assert.Contains(t, jobText, "3 / 3 行")
 
 	// WeCom refuses the sheet's writes for a while: the rows wait, with their error, and the bar
@@ -184,12 +189,18 @@ func screensOfSync(t *testing.T, ctx context.Context, in *instance, mgr *browser
 		chromedp.WaitVisible("#sell-btn", chromedp.ByQuery),
 		shot("product-desktop.png"),
 		chromedp.Navigate(in.base+"/import"),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{csv}, chromedp.ByQuery),
+		chromedp.WaitVisible("#import-result", chromedp.ByQuery),
+		chromedp.Text("#import-result", &previewText, chromedp.ByQuery),
+		chromedp.ScrollIntoView("#import-result", chromedp.ByQuery),
+		shot("import-preview-desktop.png"),
 		chromedp.Click(`.moves a`, chromedp.ByQuery),
 		chromedp.WaitVisible("#job", chromedp.ByQuery),
 		chromedp.Poll(`!document.querySelector('#job-done').hidden`, nil, chromedp.WithPollingTimeout(20*time.Second)),
 		shot("import-job-desktop.png"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile, chromedp.EmulateTouch),
 	))
+	assert.Contains(t, previewText, "没有需要新增的商品", "the same file again: nothing to create")
 	assert.GreaterOrEqual(t, stuck, 2, "the product and its ledger row wait, with WeCom's error")
 	in.fake.ClearFaults()
 	require.NoError(t, in.app.sync.Flush(t.Context()))

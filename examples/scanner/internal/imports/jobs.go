@@ -7,14 +7,13 @@ package imports
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
@@ -24,37 +23,51 @@ import (
 // Result is the outcome of one row.
 type Result struct {
 	Row     int    `json:"row"`
-	Code    string `json:"code,omitempty"`
-	Skipped bool   `json:"skipped,omitempty"` // imported before (the same file again)
+	Code    string `json:"code,omitempty"`     // the bag created (its label is printed with the job's)
+	Skipped bool   `json:"skipped,omitempty"`  // the bag was there already (or an earlier row of the file)
+	Exists  string `json:"existing,omitempty"` // the code of the bag that was there already
+	Reason  string `json:"reason,omitempty"`   // why it was skipped
 	Error   string `json:"error,omitempty"`
 }
 
-// Submit parses a file and queues it as a job; it returns at once. Each row gets a request ID made
-// of the file's hash and the row number, so uploading the same file again creates nothing twice.
-func Submit(ctx context.Context, st *store.Store, a shop.Actor, name string, data []byte) (*store.Job, error) {
-	rows, err := Parse(name, data)
+// Submit reads a file, checks its rows against the shop and queues it as a job; it returns at once.
+// A bad file is a *ParseError and nothing is written. Rows whose bag is in the shop already (see
+// identity) are skipped, so uploading the same file again creates nothing twice.
+func Submit(ctx context.Context, st *store.Store, svc *shop.Service, a shop.Actor, name string, data []byte, o Options) (*store.Job, error) {
+	f, err := prepare(ctx, st, svc, a, name, data, o)
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256(data)
-	file := hex.EncodeToString(sum[:8])
-	for i := range rows {
-		rows[i].Product.RequestID = "imp-" + file + "-" + strconv.Itoa(rows[i].Row)
-		if !a.Manager {
-			rows[i].Product.Cost = 0 // only managers record cost
-		}
-	}
-	raw, err := json.Marshal(rows)
+	raw, err := json.Marshal(f.Rows)
 	if err != nil {
 		return nil, err
 	}
 	var id [8]byte
 	_, _ = rand.Read(id[:])
-	j := &store.Job{ID: hex.EncodeToString(id[:]), FileName: name, Actor: a.UserID, Manager: a.Manager, Total: len(rows)}
+	label := name
+	if f.Sheet != "" && len(f.Sheets) > 1 {
+		label += " · " + f.Sheet
+	}
+	j := &store.Job{ID: hex.EncodeToString(id[:]), FileName: label, Actor: a.UserID, Manager: a.Manager, Total: len(f.Rows)}
 	if err := st.CreateJob(ctx, j, raw); err != nil {
 		return nil, err
 	}
 	return j, nil
+}
+
+// Summary is a job's outcome in words: 「新增 N 件；已存在 M 件，未重复创建；K 行有错误」.
+func Summary(j *store.Job) string {
+	var parts []string
+	if j.Created > 0 || j.Skipped == 0 {
+		parts = append(parts, fmt.Sprintf("新增 %d 件", j.Created))
+	}
+	if j.Skipped > 0 {
+		parts = append(parts, fmt.Sprintf("已存在 %d 件，未重复创建", j.Skipped))
+	}
+	if j.Failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d 行有错误", j.Failed))
+	}
+	return strings.Join(parts, "；")
 }
 
 // Runner runs the queued jobs, one at a time across replicas (a lease in the store).
@@ -153,6 +166,11 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 				next.Failed++
 				continue
 			}
+			if st, why := rowOutcome(row); st == Exists || st == Duplicate {
+				add = append(add, Result{Row: row.Row, Exists: row.Existing, Skipped: true, Reason: why})
+				next.Skipped++
+				continue
+			}
 			ins, idx = append(ins, row.Product), append(idx, i)
 		}
 		var gotJob store.Job
@@ -163,10 +181,16 @@ func (r *Runner) run(ctx context.Context, j *store.Job) error {
 			for k, reg := range res {
 				row := chunk[idx[k]].Row
 				switch {
+				case errors.Is(reg.Err, shop.ErrCodeTaken):
+					// Registered meanwhile (another upload, a member): the code is the identity.
+					code := chunk[idx[k]].Product.Code
+					out = append(out, Result{Row: row, Exists: code, Skipped: true, Reason: existsReason(code)})
+					n.Skipped++
 				case reg.Err != nil:
-					out, n.Failed = append(out, Result{Row: row, Error: reg.Err.Error()}), n.Failed+1
+					out, n.Failed = append(out, Result{Row: row, Error: errText(reg.Err)}), n.Failed+1
 				case reg.Replay:
-					out, n.Skipped = append(out, Result{Row: row, Code: reg.Product.Code, Skipped: true}), n.Skipped+1
+					out = append(out, Result{Row: row, Exists: reg.Product.Code, Skipped: true, Reason: existsReason(reg.Product.Code)})
+					n.Skipped++
 				default:
 					out, n.Created = append(out, Result{Row: row, Code: reg.Product.Code}), n.Created+1
 				}

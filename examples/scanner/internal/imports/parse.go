@@ -1,144 +1,258 @@
 package imports
 
 import (
-	"bytes"
-	"encoding/csv"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
 )
 
-// Import columns, matched by header (Chinese or English, case-insensitive).
-var importHeaders = map[string]string{
-	"编码": "code", "产品编码": "code", "code": "code",
-	"名称": "name", "name": "name",
-	"品牌": "brand", "brand": "brand",
-	"型号": "model", "model": "model",
-	"颜色": "color", "color": "color", "colour": "color",
-	"售价": "price", "价格": "price", "price": "price",
-	"最低售价": "floor", "floor": "floor",
-	"成本": "cost", "cost": "cost",
-	"库存": "stock", "数量": "stock", "stock": "stock",
-	"位置": "location", "location": "location",
+// Options choose what to read from an uploaded file.
+type Options struct {
+	// Sheet is the workbook sheet to import; empty: the first visible sheet with a recognisable
+	// header. A CSV file has one sheet and ignores it.
+	Sheet string
 }
 
-const (
-	// MaxBytes bounds an uploaded file.
-	MaxBytes = 10 << 20
-	// MaxRows bounds the data rows of one file.
-	MaxRows = 5000
-)
+// Sheet is one sheet of a workbook as the preview lists it.
+type Sheet struct {
+	Name   string `json:"name"`
+	Rows   int    `json:"rows"`             // non-empty rows, header and title rows included
+	Over   bool   `json:"over,omitempty"`   // more rows than one import takes
+	Header bool   `json:"header"`           // a header with 名称 and 售价 was found
+	Hidden bool   `json:"hidden,omitempty"` // hidden in Excel
+}
 
-func readTable(name string, data []byte) ([][]string, error) {
-	lower := strings.ToLower(name)
-	switch {
-	case strings.HasSuffix(lower, ".xlsx"):
-		x, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("无法打开 Excel 文件: %v", err)
-		}
-		defer x.Close()
-		sheets := x.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, fmt.Errorf("这个 Excel 文件没有工作表")
-		}
-		return x.GetRows(sheets[0])
-	case strings.HasSuffix(lower, ".csv"):
-		data = bytes.TrimPrefix(data, []byte("\ufeff"))
-		if !utf8.Valid(data) {
-			return nil, fmt.Errorf("CSV 须为 UTF-8 编码")
-		}
-		cr := csv.NewReader(bytes.NewReader(data))
-		cr.FieldsPerRecord = -1
-		return cr.ReadAll()
-	}
-	return nil, fmt.Errorf("仅支持 .xlsx 和 .csv 文件")
+// File is an uploaded file as it was understood.
+type File struct {
+	Name      string   `json:"name"`
+	Hash      string   `json:"sha256"`
+	Encoding  string   `json:"encoding"` // UTF-8, GBK, UTF-16 (a CSV) or xlsx
+	Sheets    []Sheet  `json:"sheets"`
+	Sheet     string   `json:"sheet"`      // the sheet read ("" for a CSV)
+	HeaderRow int      `json:"header_row"` // 1-based, as Excel shows it
+	Columns   []Column `json:"columns"`
+	Notes     []string `json:"notes,omitempty"` // rows left out on purpose (合计)
+	Rows      []Row    `json:"-"`
 }
 
 // Row is one data row of an uploaded file: the product it describes, or why it cannot be one.
 type Row struct {
-	Row     int             `json:"row"` // the row number in the file (the header is row 1)
+	Row     int             `json:"row"` // the row number in the sheet (1-based, as Excel shows it)
 	Product shop.NewProduct `json:"product"`
 	Error   string          `json:"error,omitempty"`
+	// Key identifies the bag across uploads (see identity); Dup is the earlier row of this file
+	// with the same key; Existing the code of the bag already in the shop.
+	Key      string `json:"key,omitempty"`
+	Dup      int    `json:"dup,omitempty"`
+	Existing string `json:"existing,omitempty"`
+	// Supplier is the 供应商 cell; one the shop does not know is kept in the notes.
+	Supplier string   `json:"supplier,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
-// ParseError is a file that cannot be imported (its message is for the person who uploaded it).
-type ParseError struct{ Msg string }
+// ParseError is a file that cannot be imported; its message is for the person who uploaded it.
+// Sheets lists the workbook's sheets when the file could be opened (to pick another one).
+type ParseError struct {
+	Msg    string
+	Sheets []Sheet
+}
 
 func (e *ParseError) Error() string { return e.Msg }
 
-// Parse reads an .xlsx or .csv file: a header row (Chinese or English column names), then one
-// product per row. Bad rows are returned with their error; a bad file is a *ParseError.
+// Parse reads a file with the default options and returns its rows.
 func Parse(name string, data []byte) ([]Row, error) {
-	rows, err := readTable(name, data)
-	if err == nil {
-		var out []Row
-		if out, err = parseRows(rows); err == nil {
-			return out, nil
-		}
+	f, err := Read(name, data, Options{})
+	if err != nil {
+		return nil, err
 	}
-	return nil, &ParseError{Msg: err.Error()}
+	return f.Rows, nil
 }
 
-func parseRows(rows [][]string) ([]Row, error) {
-	if len(rows) < 2 {
-		return nil, fmt.Errorf("文件没有数据行 (header + rows expected)")
+// Read reads an .xlsx or .csv file: title rows, then a header row (any of the usual Chinese or
+// English column names), then one product per row. Bad rows are returned with their error; a bad
+// file is a *ParseError.
+func Read(name string, data []byte, o Options) (*File, error) {
+	if len(data) > MaxBytes {
+		return nil, &ParseError{Msg: fmt.Sprintf("文件不能超过 %d MB (file too large)", MaxBytes>>20)}
 	}
-	if len(rows) > MaxRows+1 {
-		return nil, fmt.Errorf("一次最多导入 %d 行", MaxRows)
+	tables, enc, err := readTables(name, data)
+	if err != nil {
+		return nil, &ParseError{Msg: err.Error()}
 	}
-	cols := map[string]int{}
-	for i, h := range rows[0] {
-		if k, ok := importHeaders[strings.ToLower(strings.TrimSpace(h))]; ok {
-			cols[k] = i
-		}
-	}
-	if _, ok := cols["name"]; !ok {
-		return nil, fmt.Errorf("缺少“名称”列")
-	}
-	if _, ok := cols["price"]; !ok {
-		return nil, fmt.Errorf("缺少“售价”列")
-	}
-	var out []Row
-	for i, row := range rows[1:] {
-		get := func(k string) string {
-			if c, ok := cols[k]; ok && c < len(row) {
-				return strings.TrimSpace(row[c])
+	sum := sha256.Sum256(data)
+	f := &File{Name: name, Hash: hex.EncodeToString(sum[:]), Encoding: enc}
+	chosen := -1
+	for i, t := range tables {
+		s := Sheet{Name: t.name, Over: t.over, Hidden: t.hidden}
+		for _, r := range t.rows {
+			if r != nil {
+				s.Rows++
 			}
-			return ""
 		}
-		ip := Row{Row: i + 2}
-		if strings.Join(row, "") == "" {
+		_, fields, _ := findHeader(t.rows)
+		_, hasName := fields[fName]
+		_, hasPrice := fields[fPrice]
+		s.Header = hasName && hasPrice
+		if o.Sheet == "" && chosen < 0 && s.Header && !s.Hidden {
+			chosen = i
+		}
+		if o.Sheet != "" && t.name == o.Sheet && enc == EncXLSX {
+			chosen = i
+		}
+		f.Sheets = append(f.Sheets, s)
+	}
+	switch {
+	case enc != EncXLSX:
+		chosen = 0
+	case o.Sheet != "" && chosen < 0:
+		return nil, &ParseError{Msg: fmt.Sprintf("工作表「%s」不存在 (no such sheet)", o.Sheet), Sheets: f.Sheets}
+	case chosen < 0:
+		chosen = 0
+	}
+	t := tables[chosen]
+	f.Sheet = t.name
+	if err := f.readSheet(t); err != nil {
+		return nil, &ParseError{Msg: err.Error(), Sheets: f.Sheets}
+	}
+	return f, nil
+}
+
+func (f *File) readSheet(t table) error {
+	where := ""
+	if t.name != "" && len(f.Sheets) > 1 {
+		where = "工作表「" + t.name + "」"
+	}
+	if t.over {
+		return fmt.Errorf("%s超过 %d 行，一次最多导入 %d 行，请分成几个文件 (too many rows)", where, MaxRows, MaxRows)
+	}
+	h, fields, cols := findHeader(t.rows)
+	if h < 0 {
+		if len(t.rows) == 0 {
+			return fmt.Errorf("%s是空的 (empty sheet)", or(where, "文件"))
+		}
+		return fmt.Errorf("%s前 %d 行中找不到表头：需要“名称”“售价”等列名 (no header row found)", where, headerScan)
+	}
+	for _, need := range []string{fName, fPrice} {
+		if _, ok := fields[need]; !ok {
+			return fmt.Errorf("%s缺少“%s”列（可用列名：%s）(missing column)", where, fieldLabels[need],
+				strings.Join(synonyms[need][:min(6, len(synonyms[need]))], "、"))
+		}
+	}
+	f.HeaderRow, f.Columns = h+1, cols
+	data := t.rows[h+1:]
+	n := 0
+	for _, r := range data {
+		if r != nil {
+			n++
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("%s只有表头，没有数据行 (no data rows)", where)
+	}
+	if n > MaxRows {
+		return fmt.Errorf("%s有 %d 行数据，一次最多导入 %d 行，请分成几个文件 (too many rows)", where, n, MaxRows)
+	}
+	first := map[string]int{} // identity → first row with it
+	for i, cells := range data {
+		if cells == nil {
 			continue
 		}
-		money := func(k string) shop.Money {
-			v := strings.TrimPrefix(strings.ReplaceAll(get(k), ",", ""), "¥")
-			if v == "" {
-				return 0
-			}
-			y, err := strconv.ParseFloat(v, 64)
-			if err != nil && ip.Error == "" {
-				ip.Error = k + ": 不是数字"
-			}
-			return shop.Yuan(y)
+		r := readRow(h+2+i, cells, fields)
+		if r.Product.Name != "" && isTotalRow(r.Product.Name) && r.Product.Code == "" {
+			f.Notes = append(f.Notes, fmt.Sprintf("第 %d 行是合计行，已忽略", r.Row))
+			continue
 		}
-		ip.Product = shop.NewProduct{Code: get("code"), Name: get("name"), Brand: get("brand"), Model: get("model"),
-			Color: get("color"), Location: get("location"), Price: money("price"), Floor: money("floor"), Cost: money("cost")}
-		if v := get("stock"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil && ip.Error == "" {
-				ip.Error = "stock: 不是整数"
+		if r.Error == "" {
+			r.Key = identity(r.Product)
+			if at, ok := first[r.Key]; ok {
+				r.Dup = at
+			} else {
+				first[r.Key] = r.Row
 			}
-			ip.Product.Stock = n
-		} else {
-			ip.Product.Stock = 1
 		}
-		out = append(out, ip)
+		f.Rows = append(f.Rows, r)
 	}
-	return out, nil
+	return nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// readRow turns a data row into a product; the first problem found is the row's error, with the
+// cell's text so that the person can find it.
+func readRow(num int, cells []string, cols map[string]int) Row {
+	r := Row{Row: num}
+	get := func(f string) string {
+		if c, ok := cols[f]; ok && c < len(cells) {
+			return cells[c]
+		}
+		return ""
+	}
+	fail := func(msg string) {
+		if r.Error == "" {
+			r.Error = msg
+		}
+	}
+	money := func(f string) shop.Money {
+		v := get(f)
+		if v == "" {
+			return 0
+		}
+		m, err := parseMoney(v)
+		if err != nil {
+			fail(fmt.Sprintf("%s「%s」不是有效金额", fieldLabels[f], clip(v)))
+		}
+		return m
+	}
+	p := shop.NewProduct{Name: get(fName), Brand: get(fBrand), Model: get(fModel), Color: get(fColor),
+		Location: get(fLocation), Notes: get(fNotes)}
+	if p.Name == "" {
+		fail("缺少名称")
+	}
+	if get(fPrice) == "" {
+		fail("缺少售价")
+	}
+	p.Price, p.Floor, p.Cost = money(fPrice), money(fFloor), money(fCost)
+	if p.Price == 0 && get(fPrice) != "" && r.Error == "" {
+		fail(fmt.Sprintf("售价「%s」须大于 0", clip(get(fPrice))))
+	}
+	p.Stock = 1
+	if v := get(fStock); v != "" {
+		n, err := parseCount(v)
+		if err != nil {
+			fail(fmt.Sprintf("库存「%s」不是整数", clip(v)))
+		}
+		p.Stock = n
+	}
+	if v := get(fCode); v != "" {
+		if p.Code = shop.NormalizeCode(squeeze(v)); p.Code == "" {
+			fail(fmt.Sprintf("编码「%s」只能含字母、数字、- 和 _，最多 40 位", clip(v)))
+		}
+	}
+	if v := get(fPhoto); v != "" {
+		if strings.HasPrefix(v, "https://") || strings.HasPrefix(v, "http://") {
+			p.PhotoURL = v
+		} else {
+			r.Warnings = append(r.Warnings, "图片不是网址，已忽略")
+		}
+	}
+	r.Supplier = get(fSupplier)
+	r.Product = p
+	return r
+}
+
+// clip shortens a cell's text for a message.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 20 {
+		return s
+	}
+	return string([]rune(s)[:20]) + "…"
 }

@@ -176,6 +176,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/labels/logo", s.api(s.apiUploadLogo))
 	m.HandleFunc("DELETE /api/labels/logo", s.api(s.apiDeleteLogo))
 	m.HandleFunc("POST /api/import", s.api(s.apiImport))
+	m.HandleFunc("POST /api/import/preview", s.api(s.apiImportPreview))
 	m.HandleFunc("GET /api/import/{id}", s.api(s.apiImportJob))
 	m.HandleFunc("GET /api/sync", s.api(s.apiSync))
 	m.HandleFunc("POST /api/sync/retry", s.api(s.apiSyncRetry))
