@@ -30,13 +30,13 @@ import (
 )
 
 const (
-	aibotPath       = "/wecom/aibot"
-	aibotMaxBody    = 1 << 20
-	aibotMaxItems   = 20 // mixed message items handled per delivery
-	aibotDedupeTTL  = 24 * time.Hour
-	aibotImagePfx   = "url:" // chat.Message.MediaID of a bot image: "url:" + its download URL
-	aibotReplyWait  = 10 * time.Second
-	aibotImageWait  = 30 * time.Second
+	aibotPath      = "/wecom/aibot"
+	aibotMaxBody   = 1 << 20
+	aibotMaxItems  = 20 // mixed message items handled per delivery
+	aibotDedupeTTL = 24 * time.Hour
+	aibotImagePfx  = "url:" // chat.Message.MediaID of a bot image: "url:" + its download URL
+	aibotReplyWait = 10 * time.Second
+	aibotImageWait = 30 * time.Second
 )
 
 // aibotOptions configures an aiBot.
