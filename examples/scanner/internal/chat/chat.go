@@ -85,15 +85,15 @@ func New(s *shop.Service, drafts Drafts, download Downloader, links func(code st
 // draft is a member's registration in progress.
 type draft struct {
 	Legacy  []string   `json:"photos,omitempty"` // media ids, as an earlier version kept them
-	Images  []image    `json:"images,omitempty"` // in the order they were sent
+	Images  []draftPhoto    `json:"images,omitempty"` // in the order they were sent
 	Price   shop.Money `json:"price,omitempty"`
 	Name    string     `json:"name,omitempty"`
 	Pending *pending   `json:"pending,omitempty"` // a reading asked about, not applied yet
 }
 
-// image is a received photo: kept in the store under Key (the SHA-256 of the scaled photo), and
+// draftPhoto is a received photo: kept in the store under Key (the SHA-256 of the scaled photo), and
 // downloadable again from Media when the kept copy has expired.
-type image struct {
+type draftPhoto struct {
 	Media string `json:"media"`
 	Key   string `json:"key,omitempty"`
 }
@@ -266,7 +266,7 @@ func (f *Flow) decode(data []byte, updated time.Time) draft {
 		_ = json.Unmarshal(data, &d)
 	}
 	for _, id := range d.Legacy {
-		d.Images = append(d.Images, image{Media: id})
+		d.Images = append(d.Images, draftPhoto{Media: id})
 	}
 	d.Legacy = nil
 	return d

@@ -38,7 +38,7 @@ func (f *Flow) photo(ctx context.Context, m Message) (string, error) {
 	}
 	var reply string
 	err = f.edit(ctx, m.From, func(d *draft) bool {
-		if i := slices.IndexFunc(d.Images, func(im image) bool { return im.Key == key }); i >= 0 {
+		if i := slices.IndexFunc(d.Images, func(im draftPhoto) bool { return im.Key == key }); i >= 0 {
 			reply = fmt.Sprintf("这张照片和第 %d 张相同，未重复添加。\n%s", i+1, status(d))
 			return false
 		}
@@ -46,7 +46,7 @@ func (f *Flow) photo(ctx context.Context, m Message) (string, error) {
 			reply = tooMany(d)
 			return false
 		}
-		d.Images = append(d.Images, image{Media: m.MediaID, Key: key})
+		d.Images = append(d.Images, draftPhoto{Media: m.MediaID, Key: key})
 		reply = fmt.Sprintf("已收到第 %d 张照片。\n%s\n%s", len(d.Images), status(d), nextStep(d))
 		return true
 	})
@@ -80,7 +80,7 @@ func (f *Flow) fetch(ctx context.Context, mediaID string) (*photo.Prepared, stri
 
 // loadPhotos returns the draft's photos from the store, downloading again those no longer kept.
 // missing lists (0-based) the ones that could not be had.
-func (f *Flow) loadPhotos(ctx context.Context, ims []image) (photos [][]byte, missing []int, err error) {
+func (f *Flow) loadPhotos(ctx context.Context, ims []draftPhoto) (photos [][]byte, missing []int, err error) {
 	for i, im := range ims {
 		var data []byte
 		if im.Key != "" {
@@ -116,7 +116,7 @@ func (f *Flow) dropMissing(ctx context.Context, user string, raw []byte, missing
 		for k, i := range missing {
 			nums[k] = strconv.Itoa(i + 1)
 		}
-		var kept []image
+		var kept []draftPhoto
 		for i, im := range d.Images {
 			if !slices.Contains(missing, i) {
 				kept = append(kept, im)
