@@ -84,11 +84,11 @@ func New(s *shop.Service, drafts Drafts, download Downloader, links func(code st
 
 // draft is a member's registration in progress.
 type draft struct {
-	Legacy  []string   `json:"photos,omitempty"` // media ids, as an earlier version kept them
-	Images  []draftPhoto    `json:"images,omitempty"` // in the order they were sent
-	Price   shop.Money `json:"price,omitempty"`
-	Name    string     `json:"name,omitempty"`
-	Pending *pending   `json:"pending,omitempty"` // a reading asked about, not applied yet
+	Legacy  []string     `json:"photos,omitempty"` // media ids, as an earlier version kept them
+	Images  []draftPhoto `json:"images,omitempty"` // in the order they were sent
+	Price   shop.Money   `json:"price,omitempty"`
+	Name    string       `json:"name,omitempty"`
+	Pending *pending     `json:"pending,omitempty"` // a reading asked about, not applied yet
 }
 
 // draftPhoto is a received photo: kept in the store under Key (the SHA-256 of the scaled photo), and
