@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/chat"
@@ -346,8 +347,9 @@ func botItems(m *botMessage) []chat.Message {
 	return out
 }
 
-// stripMention removes the leading @-mentions ("@店铺助手 1299" → "1299"). WeCom may separate a
-// mention with a Unicode space such as U+2005, hence unicode.IsSpace rather than a regexp's \s.
+// stripMention removes the @-mentions at the start and at the end ("@店铺助手 1299" and
+// "1299 # @店铺助手" → the price). WeCom may separate a mention with a Unicode space such as
+// U+2005, hence unicode.IsSpace rather than a regexp's \s.
 func stripMention(s string) string {
 	s = strings.TrimLeftFunc(s, unicode.IsSpace)
 	for strings.HasPrefix(s, "@") {
@@ -357,7 +359,19 @@ func stripMention(s string) string {
 		}
 		s = strings.TrimLeftFunc(s[i:], unicode.IsSpace)
 	}
-	return strings.TrimRightFunc(s, unicode.IsSpace)
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	for {
+		i := strings.LastIndexFunc(s, unicode.IsSpace)
+		if i < 0 {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if !strings.HasPrefix(s[i+size:], "@") {
+			break
+		}
+		s = strings.TrimRightFunc(s[:i], unicode.IsSpace)
+	}
+	return s
 }
 
 // run handles one queued item; the job's last item sends the collected replies. The flow fetches

@@ -145,24 +145,22 @@ func (f *Flow) text(ctx context.Context, m Message) (string, error) {
 	r := Parse(m.Content, f.shop.MaxPrice())
 	switch {
 	case r.TooLong:
-		return "消息太长（最多 2048 字节）。请只发送名称和价格，如「棕色托特包 1299 #」。", nil
+		return f.withStatus(ctx, m.From, "消息太长（最多 2048 字节），未保存。请只发送名称和价格，如「棕色托特包 1299 #」。")
 	case r.Command == CmdCancel:
 		err := f.drafts.EditDraft(ctx, m.From, func([]byte, time.Time) ([]byte, error) { return nil, nil })
-		return "已取消本次入库，照片和价格都已清空。", err
+		return "已取消本次入库，照片和价格都已清空。\n" + status(&draft{}), err
 	case r.Command == CmdHelp:
-		return help, nil
+		return f.withStatus(ctx, m.From, help)
 	case r.Command == CmdStatus:
-		d, _, err := f.read(ctx, m.From)
-		return status(&d) + "\n" + nextStep(&d), err
+		return f.withStatus(ctx, m.From, "")
 	case r.Command == CmdConfirm:
 		return f.confirm(ctx, m)
 	case r.Command == CmdReject:
 		return f.reject(ctx, m)
 	case r.Empty():
-		d, _, err := f.read(ctx, m.From)
-		return "没看懂这条消息。\n" + status(&d) + "\n" + help, err
+		return f.withStatus(ctx, m.From, "没看懂这条消息。\n"+help)
 	case utf8.RuneCountInString(r.Name) > maxName:
-		return fmt.Sprintf("名称最多 %d 字，请缩短后重新发送。", maxName), nil
+		return f.withStatus(ctx, m.From, fmt.Sprintf("名称最多 %d 字，未保存，请缩短后重新发送。", maxName))
 	}
 	var reply string
 	finish := false
@@ -234,6 +232,15 @@ func (f *Flow) reject(ctx context.Context, m Message) (string, error) {
 		return true
 	})
 	return reply, err
+}
+
+// withStatus is text followed by what the member's draft holds and what to send next.
+func (f *Flow) withStatus(ctx context.Context, user, text string) (string, error) {
+	d, _, err := f.read(ctx, user)
+	if text != "" {
+		text += "\n"
+	}
+	return text + status(&d) + "\n" + nextStep(&d), err
 }
 
 // read returns the member's current draft and its stored form.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -30,7 +31,12 @@ type chatEnv struct {
 
 func newChatEnv(t *testing.T) *chatEnv {
 	t.Helper()
-	e := &chatEnv{st: storetest.Open(t, store.SQLite), media: map[string][]byte{}, gets: map[string]int{}}
+	return newChatEnvOn(t, store.SQLite)
+}
+
+func newChatEnvOn(t *testing.T, d store.Dialect) *chatEnv {
+	t.Helper()
+	e := &chatEnv{st: storetest.Open(t, d), media: map[string][]byte{}, gets: map[string]int{}}
 	e.flow = e.newFlow(e.st)
 	return e
 }
@@ -88,9 +94,14 @@ func (e *chatEnv) products(t *testing.T) []shop.Product {
 	return ps
 }
 
-// The case: three photos, then "¥1,299 #" → one bag at ¥1299 with the three photos.
+// Three photos, then "¥1,299 #" → one bag at ¥1299 with the three photos (SQLite and PostgreSQL).
 func TestChatThreePhotosAndPriceWithHash(t *testing.T) {
-	e := newChatEnv(t)
+	for _, d := range storetest.Dialects {
+		t.Run(fmt.Sprint(d), func(t *testing.T) { threePhotosAndPrice(t, newChatEnvOn(t, d)) })
+	}
+}
+
+func threePhotosAndPrice(t *testing.T, e *chatEnv) {
 	for i := 1; i <= 3; i++ {
 		id := fmt.Sprintf("M%d", i)
 		e.picture(t, id)
@@ -321,6 +332,8 @@ func TestChatEveryReplySaysWhatItUnderstood(t *testing.T) {
 		{Type: "image", MediaID: "A"}, {Type: "image", MediaID: "gone"}, {Type: "text", Content: "1299"},
 		{Type: "text", Content: "托特包"}, {Type: "text", Content: "35 1299"}, {Type: "text", Content: "不对"},
 		{Type: "text", Content: "0"}, {Type: "text", Content: "👍"}, {Type: "text", Content: "状态"}, {Type: "text", Content: "确认"},
+		{Type: "text", Content: "帮助"}, {Type: "text", Content: strings.Repeat("很长的名字", 30)},
+		{Type: "text", Content: strings.Repeat("长", 3000)}, {Type: "text", Content: "取消"},
 	} {
 		in.From = "u"
 		reply := e.send(t, in)
