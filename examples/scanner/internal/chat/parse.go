@@ -272,6 +272,7 @@ var (
 	unitSuffixes  = []string{"厘米", "毫米", "公分", "cm", "mm", "寸", "码", "号", "#", "%", "折", "色", "层", "格", "度", "克",
 		"斤", "成新", "成", "新", "月", "日", "点", "天"}
 	qtySuffixes = []string{"个", "只", "件", "条", "套", "支", "张", "pcs"}
+	perUnit     = []string{"/个", "/件", "/只", "/条", "每个", "每件", "一个", "一件"}
 )
 
 // context classifies a number by the words before and after it.
@@ -305,9 +306,12 @@ func (p *parser) context(n *number) {
 	}
 	if w, ok := p.startsWith(j, moneySuffixes); ok {
 		n.kind, n.dropTo = kindPrice, j+len([]rune(w))
-		return
+		j = n.dropTo
 	}
 	if n.kind == kindPrice {
+		if w, ok := p.startsWith(j, perUnit); ok { // "1299元/个": the price of one
+			n.dropTo = j + len([]rune(w))
+		}
 		return
 	}
 	for _, c := range []struct {

@@ -55,6 +55,8 @@ func TestParse(t *testing.T) {
 		{"3k", "", 3000, false, DoubtNone},
 		{"2万元", "", 20000, false, DoubtNone},
 		{"1299。", "", 1299, false, DoubtNone},
+		{"1299元/个", "", 1299, false, DoubtNone},
+		{"¥1299 一个 #", "", 1299, true, DoubtNone},
 		{"  1299  ", "", 1299, false, DoubtNone},
 		// A name and a price together.
 		{"棕色托特包 1299 #", "棕色托特包", 1299, true, DoubtNone},
