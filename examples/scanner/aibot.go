@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/chat"
@@ -30,15 +31,13 @@ import (
 )
 
 const (
-	aibotPath       = "/wecom/aibot"
-	aibotMaxBody    = 1 << 20
-	aibotMaxItems   = 20 // mixed message items handled per delivery
-	aibotDedupeTTL  = 24 * time.Hour
-	aibotImagePfx   = "url:" // chat.Message.MediaID of a bot image: "url:" + its download URL
-	aibotReplyWait  = 10 * time.Second
-	aibotImageWait  = 30 * time.Second
-	aibotCacheBytes = 32 << 20 // images fetched on receipt, kept until "#" (bot URLs expire quickly)
-	aibotCacheTTL   = 30 * time.Minute
+	aibotPath      = "/wecom/aibot"
+	aibotMaxBody   = 1 << 20
+	aibotMaxItems  = 20 // mixed message items handled per delivery
+	aibotDedupeTTL = 24 * time.Hour
+	aibotImagePfx  = "url:" // chat.Message.MediaID of a bot image: "url:" + its download URL
+	aibotReplyWait = 10 * time.Second
+	aibotImageWait = 30 * time.Second
 )
 
 // aibotOptions configures an aiBot.
@@ -62,8 +61,7 @@ type aiBot struct {
 	submit func(*wecom.Message) error
 
 	mu    sync.Mutex
-	items map[*wecom.Message]*botItem // queued messages that came from the bot
-	cache imageCache
+	items map[*wecom.Message]*botItem // queued messages that came from the bot (in flight only)
 }
 
 // botJob is one delivery: its items' replies are collected and sent once, because a response_url
@@ -301,8 +299,9 @@ func (b *aiBot) passive(w http.ResponseWriter, ts, nonce, text string) {
 	_, _ = w.Write(out)
 }
 
-// botItems maps a delivery to chat messages: text, a single-chat image, or each item of a mixed
-// message in order.
+// botItems maps a delivery to chat messages: text, a single-chat image, or the items of a mixed
+// message, its images first: "@店铺助手 ¥1,299 #" typed above three pictures registers the bag
+// with the three pictures.
 func botItems(m *botMessage) []chat.Message {
 	user := m.From.UserID
 	if user == "" {
@@ -332,20 +331,25 @@ func botItems(m *botMessage) []chat.Message {
 		if m.Mixed == nil {
 			return nil
 		}
+		var texts []chat.Message
 		for i, it := range m.Mixed.MsgItem {
 			if i == aibotMaxItems {
 				break
 			}
-			if cm, ok := mk(id+"-"+strconv.Itoa(i), it.MsgType, it.Text, it.Image); ok {
+			if cm, ok := mk(id+"-"+strconv.Itoa(i), it.MsgType, it.Text, it.Image); ok && cm.Type == "image" {
 				out = append(out, cm)
+			} else if ok {
+				texts = append(texts, cm)
 			}
 		}
+		out = append(out, texts...)
 	}
 	return out
 }
 
-// stripMention removes the leading @-mentions ("@店铺助手 1299" → "1299"). WeCom may separate a
-// mention with a Unicode space such as U+2005, hence unicode.IsSpace rather than a regexp's \s.
+// stripMention removes the @-mentions at the start and at the end ("@店铺助手 1299" and
+// "1299 # @店铺助手" → the price). WeCom may separate a mention with a Unicode space such as
+// U+2005, hence unicode.IsSpace rather than a regexp's \s.
 func stripMention(s string) string {
 	s = strings.TrimLeftFunc(s, unicode.IsSpace)
 	for strings.HasPrefix(s, "@") {
@@ -355,21 +359,24 @@ func stripMention(s string) string {
 		}
 		s = strings.TrimLeftFunc(s[i:], unicode.IsSpace)
 	}
-	return strings.TrimRightFunc(s, unicode.IsSpace)
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	for {
+		i := strings.LastIndexFunc(s, unicode.IsSpace)
+		if i < 0 {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		if !strings.HasPrefix(s[i+size:], "@") {
+			break
+		}
+		s = strings.TrimRightFunc(s[:i], unicode.IsSpace)
+	}
+	return s
 }
 
-// run handles one queued item; the job's last item sends the collected replies.
+// run handles one queued item; the job's last item sends the collected replies. The flow fetches
+// an image at once (the URL may expire before the member sends "#") and keeps it in the store.
 func (b *aiBot) run(ctx context.Context, it *botItem) {
-	if u, ok := strings.CutPrefix(it.msg.MediaID, aibotImagePfx); ok {
-		// Fetch now: the URL may expire before the member sends "#". Failure is reported at once.
-		if _, err := b.image(ctx, u); err != nil {
-			b.log.Warn("scanner: aibot image download failed", "user", it.msg.From, "err", err)
-			if it.job.finish("图片下载失败，请重新发送照片。") {
-				b.deliver(ctx, it.job)
-			}
-			return
-		}
-	}
 	reply, err := b.flow.Handle(ctx, it.msg)
 	if err != nil {
 		b.log.Warn("scanner: aibot registration failed", "user", it.msg.From, "err", err)
@@ -455,12 +462,9 @@ func (b *aiBot) respond(ctx context.Context, u, text string) error {
 	return nil
 }
 
-// image returns a bot image: from the cache, else downloaded (≤ shop.MaxPhotoBytes) and, when
-// the bytes are not an image, decrypted.
+// image downloads a bot image (≤ shop.MaxPhotoBytes) and, when the bytes are not an image,
+// decrypts them.
 func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
-	if img := b.cache.get(ctx, u); img != nil {
-		return img, nil
-	}
 	if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
 		return nil, errors.New("aibot: bad image URL")
 	}
@@ -484,7 +488,7 @@ func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
 		return nil, fmt.Errorf("aibot: image download: %w", err)
 	}
 	if int64(len(data)) > limit {
-		return nil, errors.New("aibot: image larger than 5 MB")
+		return nil, fmt.Errorf("aibot: image larger than %d MB", shop.MaxPhotoBytes>>20)
 	}
 	if !isImage(data) {
 		dec := decryptFile(b.crypt, data)
@@ -493,7 +497,6 @@ func (b *aiBot) image(ctx context.Context, u string) ([]byte, error) {
 		}
 		data = dec
 	}
-	b.cache.put(ctx, u, data)
 	return data, nil
 }
 

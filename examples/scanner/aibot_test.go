@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,6 @@ func newBotEnv(t *testing.T) *botEnv {
 			return nil
 		}})
 	require.NoError(t, err)
-	e.bot.keepImages(e.st)
 	svc := shop.NewService(e.st, shop.Options{Logger: log})
 	flow := chat.New(svc, e.st, e.bot.download(func(context.Context, string) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF // no app media in these tests
@@ -227,6 +227,78 @@ func TestAIBotRegistration(t *testing.T) {
 	e.photoIs(t, ps[0], photo)
 }
 
+// TestAIBotThreePhotosAndPrice: three pictures in a single chat, then "@店铺助手 ¥1,299 #" in a
+// group → one bag at ¥1299 with the three pictures.
+func TestAIBotThreePhotosAndPrice(t *testing.T) {
+	e := newBotEnv(t)
+	respond := e.files.URL + "/respond"
+	var photos [][]byte
+	for i := range 3 {
+		p, err := qrcode.PNG("bag "+strconv.Itoa(i), 64)
+		require.NoError(t, err)
+		photos = append(photos, p)
+		path := "/p" + strconv.Itoa(i)
+		if i == 1 {
+			e.images[path] = encryptFile(t, p) // bot files usually come encrypted
+		} else {
+			e.images[path] = p
+		}
+		e.post(t, map[string]any{"msgid": "img" + strconv.Itoa(i), "chattype": "single", "response_url": respond,
+			"from": map[string]string{"userid": "lisi"}, "msgtype": "image", "image": map[string]string{"url": e.files.URL + path}})
+		reply := next(t, e.replies)
+		assert.Contains(t, reply, "已收到第 "+strconv.Itoa(i+1)+" 张照片")
+		assert.Contains(t, reply, "照片 "+strconv.Itoa(i+1)+" 张")
+	}
+	e.post(t, textMsg("t1", "lisi", "group", "@店铺助手 ¥1,299 #", respond))
+	reply := next(t, e.replies)
+	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	e.drain(t)
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
+	require.Len(t, ps[0].Photos, 3)
+	for i, id := range ps[0].Photos {
+		e.photoIs(t, shop.Product{PhotoID: id}, photos[i])
+	}
+}
+
+// TestAIBotMixedPriceAboveThePictures: a group @-mention whose text ("¥1,299 #") comes before its
+// three pictures registers the bag with the pictures, in one reply.
+func TestAIBotMixedPriceAboveThePictures(t *testing.T) {
+	e := newBotEnv(t)
+	items := []any{map[string]any{"msgtype": "text", "text": map[string]string{"content": "@店铺助手 棕色托特包 ¥1,299 #"}}}
+	for i := range 3 {
+		p, err := qrcode.PNG("mixed "+strconv.Itoa(i), 64)
+		require.NoError(t, err)
+		e.images["/m"+strconv.Itoa(i)] = p
+		items = append(items, map[string]any{"msgtype": "image", "image": map[string]string{"url": e.files.URL + "/m" + strconv.Itoa(i)}})
+	}
+	e.post(t, map[string]any{"msgid": "mx", "chattype": "group", "chatid": "C", "response_url": e.files.URL + "/respond",
+		"from": map[string]string{"userid": "wangwu"}, "msgtype": "mixed", "mixed": map[string]any{"msg_item": items}})
+	reply := next(t, e.replies)
+	assert.Contains(t, reply, "已收到第 3 张照片")
+	assert.Contains(t, reply, "已入库：棕色托特包")
+	assert.Contains(t, reply, "照片 3 张")
+	e.drain(t)
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Len(t, ps[0].Photos, 3)
+}
+
+// TestAIBotAsksBeforeSaving: the bot path uses the same parser, and asks the same questions.
+func TestAIBotAsksBeforeSaving(t *testing.T) {
+	e := newBotEnv(t)
+	respond := e.files.URL + "/respond"
+	e.post(t, textMsg("q1", "lisi", "group", "@店铺助手 2个 1299#", respond))
+	reply := next(t, e.replies)
+	assert.Contains(t, reply, "「2个」像是数量")
+	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1299.00｜照片 0 张")
+	e.post(t, textMsg("q2", "lisi", "group", "@店铺助手 确认", respond))
+	assert.Contains(t, next(t, e.replies), "已入库")
+	e.drain(t)
+	assert.Len(t, e.products(t), 1)
+}
+
 func (e *botEnv) products(t *testing.T) []shop.Product {
 	ps, _, err := e.st.Search(t.Context(), shop.Query{Limit: 100})
 	require.NoError(t, err)
@@ -339,13 +411,15 @@ func TestAIBotEnterChatWelcome(t *testing.T) {
 
 func TestStripMention(t *testing.T) {
 	for in, want := range map[string]string{
-		"@店铺助手 1299":      "1299",
-		"  @店铺助手\u2005#":  "#",
-		"@店铺助手 @张三  取消 ":  "取消",
-		"@店铺助手":           "",
-		"1299":            "1299",
-		"价格 1299 @店铺助手":   "价格 1299 @店铺助手",
-		"@店铺助手\n焦糖色 托特包 ": "焦糖色 托特包",
+		"@店铺助手 1299":         "1299",
+		"  @店铺助手\u2005#":     "#",
+		"@店铺助手 @张三  取消 ":     "取消",
+		"@店铺助手":              "",
+		"1299":               "1299",
+		"价格 1299 @店铺助手":      "价格 1299",
+		"1299 #\u2005@店铺助手 ": "1299 #",
+		"邮箱a@b.cn 1299":      "邮箱a@b.cn 1299",
+		"@店铺助手\n焦糖色 托特包 ":    "焦糖色 托特包",
 	} {
 		assert.Equal(t, want, stripMention(in), "%q", in)
 	}

@@ -93,7 +93,6 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	bot.keepImages(d.st)
 	flow := chat.New(svc, d.st, bot.download(func(ctx context.Context, mediaID string) ([]byte, error) {
 		f, err := d.wc.Media().Download(ctx, mediaID)
 		if err != nil {
@@ -102,7 +101,7 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		defer f.Close()
 		return io.ReadAll(io.LimitReader(f, shop.MaxPhotoBytes+1))
 	}), func(code string) string { return cfg.PublicURL + "/labels/" + url.PathEscape(code) },
-		func(u string) bool { return managers[u] })
+		func(u string) bool { return managers[u] }, chat.WithLogger(d.log))
 	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
 	bot.attach(flow, chatQ)
 	// The SDK deduplicates messages (MsgId) across replicas through the shared store, and never

@@ -22,6 +22,10 @@ var demoChatPage = template.Must(template.New("chat").Parse(demoChatHTML))
 // demoSamples is how many demo bags the chat page offers as sample photos.
 const demoSamples = 6
 
+// demoChatTries are one-tap messages on the chat page: one-line registrations, a question the
+// app asks back (a quantity), and the answers to it.
+var demoChatTries = []string{"棕色托特包 ¥1,299 #", "１２９９元", "2个 1299#", "确认", "不对", "状态"}
+
 // demoChatRoutes serves the chat simulator of demo mode (体验拍照入库): GET /demo/chat is the page,
 // POST /demo/chat delivers messages through the fake exactly as WeCom would (encrypted callback to
 // /wecom/callback), GET /demo/chat/replies reads the app's answers from the fake's recorded
@@ -38,7 +42,7 @@ func demoChatRoutes(mux *http.ServeMux, fake *wecomtest.Handler, loc *time.Locat
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = demoChatPage.Execute(w, map[string]any{"Members": demoMembers, "Samples": samples})
+		_ = demoChatPage.Execute(w, map[string]any{"Members": demoMembers, "Samples": samples, "Tries": demoChatTries})
 	})
 	mux.HandleFunc("GET /demo/photo/{n}", func(w http.ResponseWriter, r *http.Request) {
 		n, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("n"), ".jpg"))

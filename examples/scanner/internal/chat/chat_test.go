@@ -2,6 +2,11 @@ package chat
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,89 +19,331 @@ import (
 	"github.com/qiwei-go/qiwei/qrcode"
 )
 
-func products(t *testing.T, st *store.Store) []shop.Product {
-	ps, _, err := st.Search(t.Context(), shop.Query{Limit: 100})
+// chatEnv is a flow on a fresh SQLite store whose downloader serves generated pictures by media id.
+type chatEnv struct {
+	st     *store.Store
+	flow   *Flow
+	mu     sync.Mutex
+	media  map[string][]byte
+	gets   map[string]int
+	msgSeq int
+}
+
+func newChatEnv(t *testing.T) *chatEnv {
+	t.Helper()
+	return newChatEnvOn(t, store.SQLite)
+}
+
+func newChatEnvOn(t *testing.T, d store.Dialect) *chatEnv {
+	t.Helper()
+	e := &chatEnv{st: storetest.Open(t, d), media: map[string][]byte{}, gets: map[string]int{}}
+	e.flow = e.newFlow(e.st)
+	return e
+}
+
+func (e *chatEnv) newFlow(d Drafts) *Flow {
+	svc := shop.NewService(e.st, shop.Options{})
+	return New(svc, d, e.download, func(code string) string { return "https://shop.example/labels/" + code }, nil)
+}
+
+func (e *chatEnv) download(_ context.Context, id string) ([]byte, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.gets[id]++
+	if b, ok := e.media[id]; ok {
+		return b, nil
+	}
+	return nil, errors.New("media expired (42001)")
+}
+
+// picture registers a distinct picture under media id.
+func (e *chatEnv) picture(t *testing.T, id string) {
+	t.Helper()
+	png, err := qrcode.PNG("bag photo "+id, 96)
+	require.NoError(t, err)
+	e.mu.Lock()
+	e.media[id] = png
+	e.mu.Unlock()
+}
+
+func (e *chatEnv) say(t *testing.T, user, text string) string {
+	t.Helper()
+	return e.send(t, Message{From: user, Type: "text", Content: text})
+}
+
+func (e *chatEnv) photo(t *testing.T, user, id string) string {
+	t.Helper()
+	return e.send(t, Message{From: user, Type: "image", MediaID: id})
+}
+
+func (e *chatEnv) send(t *testing.T, m Message) string {
+	t.Helper()
+	if m.MsgID == "" {
+		e.msgSeq++
+		m.MsgID = strconv.Itoa(e.msgSeq)
+	}
+	r, err := e.flow.Handle(t.Context(), m)
+	require.NoError(t, err)
+	return r
+}
+
+func (e *chatEnv) products(t *testing.T) []shop.Product {
+	t.Helper()
+	ps, _, err := e.st.Search(t.Context(), shop.Query{Limit: 100})
 	require.NoError(t, err)
 	return ps
 }
 
-func TestChatRegistration(t *testing.T) {
-	st := storetest.Open(t, store.SQLite)
-	svc := shop.NewService(st, shop.Options{})
-	photo, err := qrcode.PNG("bag", 64)
-	require.NoError(t, err)
-	downloads := 0
-	f := New(svc, st, func(ctx context.Context, id string) ([]byte, error) { downloads++; return photo, nil },
-		func(code string) string { return "https://shop.example/labels/" + code }, nil)
-	ctx := t.Context()
-	say := func(typ, content, media, id string) string {
-		r, err := f.Handle(ctx, Message{MsgID: id, From: "lisi", Type: typ, Content: content, MediaID: media, At: time.Now()})
-		require.NoError(t, err)
-		return r
+// Three photos, then "¥1,299 #" → one bag at ¥1299 with the three photos (SQLite and PostgreSQL).
+func TestChatThreePhotosAndPriceWithHash(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(fmt.Sprint(d), func(t *testing.T) { threePhotosAndPrice(t, newChatEnvOn(t, d)) })
 	}
-	assert.Contains(t, say("text", "#", "", "1"), "还没有价格")
-	assert.Contains(t, say("image", "", "M1", "2"), "第 1 张")
-	assert.Contains(t, say("image", "", "M2", "3"), "第 2 张")
-	assert.Contains(t, say("text", "1299", "", "4"), "1299.00")
-	assert.Contains(t, say("text", "焦糖色托特包", "", "5"), "名称「焦糖色托特包」已记录。发送 # 完成入库。")
-	reply := say("text", "#", "", "6")
-	assert.Contains(t, reply, "编码 BAG")
-	assert.Contains(t, reply, "https://shop.example/labels/BAG")
-	ps := products(t, st)
-	require.Len(t, ps, 1)
-	assert.Equal(t, "焦糖色托特包", ps[0].Name)
-	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
-	assert.NotEmpty(t, ps[0].PhotoID, "the photo is kept in the store")
-	assert.Equal(t, 1, downloads)
-
-	// WeCom retries the "#" delivery: the draft is gone, so nothing new is created; a retry that
-	// races the first (draft still there) reuses the same request ID.
-	say("text", "#", "", "6")
-	assert.Len(t, products(t, st), 1)
-	// Price formats.
-	for _, in := range []string{"¥899", "价格：899.5", "899元", "price 12"} {
-		assert.Contains(t, say("text", in, "", "p"), "已记录", in)
-	}
-	assert.Contains(t, say("text", "取消", "", "c"), "已取消")
 }
 
-// A draft lives in the store: a second flow (a restarted app, another replica) carries on with it.
+func threePhotosAndPrice(t *testing.T, e *chatEnv) {
+	for i := 1; i <= 3; i++ {
+		id := fmt.Sprintf("M%d", i)
+		e.picture(t, id)
+		reply := e.photo(t, "lisi", id)
+		assert.Contains(t, reply, fmt.Sprintf("已收到第 %d 张照片", i))
+		assert.Contains(t, reply, fmt.Sprintf("目前：名称 未填｜价格 未填｜照片 %d 张", i))
+	}
+	reply := e.say(t, "lisi", "¥1,299 #")
+	assert.Contains(t, reply, "已入库：新品 ")
+	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	assert.Contains(t, reply, "https://shop.example/labels/BAG")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
+	require.Len(t, ps[0].Photos, 3, "every photo is kept")
+	for _, id := range ps[0].Photos {
+		img, ct, err := e.st.Photo(t.Context(), id)
+		require.NoError(t, err)
+		assert.Equal(t, "image/jpeg", ct)
+		assert.NotEmpty(t, img)
+		thumb, err := e.st.Thumb(t.Context(), id)
+		require.NoError(t, err)
+		assert.NotEmpty(t, thumb)
+	}
+	assert.Equal(t, 1, e.gets["M1"], "downloaded once, on receipt")
+	assert.Contains(t, e.say(t, "lisi", "#"), "还没有价格", "the draft is gone")
+}
+
+func TestChatStepByStep(t *testing.T) {
+	e := newChatEnv(t)
+	e.picture(t, "M1")
+	assert.Contains(t, e.say(t, "lisi", "#"), "还没有价格")
+	assert.Contains(t, e.photo(t, "lisi", "M1"), "第 1 张")
+	assert.Contains(t, e.photo(t, "lisi", "M1"), "这张照片和第 1 张相同，未重复添加", "the same picture twice")
+	reply := e.say(t, "lisi", "1299")
+	assert.Contains(t, reply, "价格 ¥1299.00 已记录。")
+	assert.Contains(t, reply, "目前：名称 未填｜价格 ¥1299.00｜照片 1 张")
+	reply = e.say(t, "lisi", "焦糖色托特包")
+	assert.Contains(t, reply, "名称「焦糖色托特包」已记录。")
+	assert.Contains(t, reply, "目前：名称「焦糖色托特包」｜价格 ¥1299.00｜照片 1 张")
+	assert.Contains(t, e.say(t, "lisi", "状态"), "目前：名称「焦糖色托特包」｜价格 ¥1299.00｜照片 1 张")
+	hash := Message{MsgID: "77", From: "lisi", Type: "text", Content: "#"}
+	reply = e.send(t, hash)
+	assert.Contains(t, reply, "已入库：焦糖色托特包")
+	// WeCom retries the "#" delivery: the draft is gone, so nothing new is created.
+	e.send(t, hash)
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Equal(t, "焦糖色托特包", ps[0].Name)
+	assert.Len(t, ps[0].Photos, 1)
+	assert.Contains(t, e.say(t, "lisi", "取消"), "已取消")
+}
+
+func TestChatNameAndPriceInOneMessage(t *testing.T) {
+	e := newChatEnv(t)
+	e.picture(t, "A")
+	e.photo(t, "wangwu", "A")
+	reply := e.say(t, "wangwu", "棕色托特包 1299 #")
+	assert.Contains(t, reply, "已入库：棕色托特包")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Equal(t, "棕色托特包", ps[0].Name)
+	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
+	// Decimals are kept in fen; full-width input works.
+	e.say(t, "wangwu", "价格１２９９．５０")
+	assert.Contains(t, e.say(t, "wangwu", "小号 ＃"), "售价 ¥1299.50")
+}
+
+func TestChatNinePhotosAtMost(t *testing.T) {
+	e := newChatEnv(t)
+	for i := 1; i <= 10; i++ {
+		e.picture(t, "P"+strconv.Itoa(i))
+	}
+	for i := 1; i <= 9; i++ {
+		assert.Contains(t, e.photo(t, "u", "P"+strconv.Itoa(i)), fmt.Sprintf("已收到第 %d 张照片", i))
+	}
+	reply := e.photo(t, "u", "P10")
+	assert.Contains(t, reply, "最多 9 张照片，这张（第 10 张）未保存。")
+	assert.Contains(t, reply, "照片 9 张")
+	assert.Zero(t, e.gets["P10"], "the tenth is not even downloaded")
+	assert.Contains(t, e.say(t, "u", "链条包 899 #"), "照片 9 张")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Len(t, ps[0].Photos, 9)
+}
+
+func TestChatAsksBeforeSaving(t *testing.T) {
+	e := newChatEnv(t)
+	e.picture(t, "A")
+	e.photo(t, "u", "A")
+
+	// A quantity: asked, nothing saved; 确认 registers one bag.
+	reply := e.say(t, "u", "2个 1299#")
+	assert.Contains(t, reply, "「2个」像是数量")
+	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1299.00｜照片 1 张")
+	assert.Contains(t, reply, "回复「确认」按此入库")
+	assert.Empty(t, e.products(t))
+	assert.Contains(t, e.say(t, "u", "#"), "还有一处待确认", "# does not skip the question")
+	assert.Empty(t, e.products(t))
+	reply = e.say(t, "u", "确认")
+	assert.Contains(t, reply, "已入库")
+	require.Len(t, e.products(t), 1)
+	assert.Equal(t, shop.Yuan(1299), e.products(t)[0].Price)
+
+	// A model year without a price: asked; 不对 drops it.
+	reply = e.say(t, "v", "LV 2023 款")
+	assert.Contains(t, reply, "「2023款」可能是型号或年份")
+	assert.Contains(t, reply, "我的理解：名称「LV 2023 款」｜价格 ¥2023.00｜照片 0 张")
+	assert.Contains(t, e.say(t, "v", "不对"), "目前：名称 未填｜价格 未填")
+	assert.Contains(t, e.say(t, "v", "确认"), "没有需要确认的内容")
+	// Once the price is known, the same words are just the name.
+	e.say(t, "v", "1299")
+	assert.Contains(t, e.say(t, "v", "LV 2023 款"), "名称「LV 2023 款」已记录")
+
+	// Two numbers: asked; a clear message replaces the question.
+	reply = e.say(t, "w", "Speedy 25 1299")
+	assert.Contains(t, reply, "几个数字（25、1299）")
+	assert.Contains(t, reply, "我的理解：名称「Speedy 25」｜价格 ¥1299.00")
+	reply = e.say(t, "w", "Speedy 25 ¥1299")
+	assert.Contains(t, reply, "名称「Speedy 25」、价格 ¥1299.00 已记录")
+	assert.Contains(t, e.say(t, "w", "#"), "已入库：Speedy 25")
+}
+
+func TestChatRefusesZeroAndAbsurdPrices(t *testing.T) {
+	e := newChatEnv(t)
+	e.say(t, "u", "899")
+	reply := e.say(t, "u", "0#")
+	assert.Contains(t, reply, "价格不能为 0，未保存")
+	assert.Contains(t, reply, "价格 ¥899.00", "the draft keeps its price")
+	reply = e.say(t, "u", "¥99,999,999 #")
+	assert.Contains(t, reply, "价格「99,999,999」超过本店上限 ¥1000000.00")
+	assert.Contains(t, e.say(t, "u", "确认"), "没有需要确认的内容", "an absurd price cannot be confirmed")
+	assert.Empty(t, e.products(t))
+}
+
+func TestChatPhotoFailures(t *testing.T) {
+	e := newChatEnv(t)
+	assert.Contains(t, e.photo(t, "u", "gone"), "图片下载失败，请重新发送照片。")
+	e.mu.Lock()
+	e.media["text"] = []byte("not a picture at all")
+	e.mu.Unlock()
+	reply := e.photo(t, "u", "text")
+	assert.Contains(t, reply, "照片未保存：照片须为 JPG、PNG、GIF 或 WebP")
+	assert.Contains(t, reply, "照片 0 张")
+}
+
+// forgetful is a store whose kept photos have expired.
+type forgetful struct{ *store.Store }
+
+func (forgetful) ChatImage(context.Context, string, time.Duration) ([]byte, error) { return nil, nil }
+
+func TestChatExpiredPhotos(t *testing.T) {
+	e := newChatEnv(t)
+	for _, id := range []string{"A", "B", "C"} {
+		e.picture(t, id)
+		e.photo(t, "u", id)
+	}
+	e.say(t, "u", "1299")
+	// The kept copies are gone: A and C are downloaded again, B's media has expired.
+	e.flow = e.newFlow(forgetful{e.st})
+	e.mu.Lock()
+	delete(e.media, "B")
+	e.mu.Unlock()
+	reply := e.say(t, "u", "#")
+	assert.Contains(t, reply, "第 2 张照片已过期或无法下载，已从草稿中去掉，尚未入库。")
+	assert.Contains(t, reply, "照片 2 张")
+	assert.Empty(t, e.products(t))
+	assert.Contains(t, e.say(t, "u", "#"), "照片 2 张")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Len(t, ps[0].Photos, 2)
+}
+
+// A draft saved by an earlier version (media ids only) still registers with its photos.
+func TestChatLegacyDraft(t *testing.T) {
+	e := newChatEnv(t)
+	e.picture(t, "OLD1")
+	require.NoError(t, e.st.EditDraft(t.Context(), "u", func([]byte, time.Time) ([]byte, error) {
+		return []byte(`{"photos":["OLD1"],"price":129900,"name":"旧草稿"}`), nil
+	}))
+	assert.Contains(t, e.say(t, "u", "#"), "已入库：旧草稿")
+	ps := e.products(t)
+	require.Len(t, ps, 1)
+	assert.Len(t, ps[0].Photos, 1)
+}
+
+// A draft lives in the store: a second flow (a restarted app, another replica) carries on with it,
+// photos included.
 func TestDraftSurvivesARestart(t *testing.T) {
-	st := storetest.Open(t, store.SQLite)
-	svc := shop.NewService(st, shop.Options{})
-	links := func(code string) string { return code }
-	first := New(svc, st, nil, links, nil)
-	_, err := first.Handle(t.Context(), Message{MsgID: "1", From: "u", Type: "text", Content: "899"})
-	require.NoError(t, err)
-	_, err = first.Handle(t.Context(), Message{MsgID: "2", From: "u", Type: "text", Content: "链条包"})
-	require.NoError(t, err)
-	second := New(svc, st, nil, links, nil)
-	reply, err := second.Handle(t.Context(), Message{MsgID: "3", From: "u", Type: "text", Content: "#"})
-	require.NoError(t, err)
+	e := newChatEnv(t)
+	e.picture(t, "A")
+	e.photo(t, "u", "A")
+	e.say(t, "u", "899")
+	e.say(t, "u", "链条包")
+	e.flow = e.newFlow(e.st)
+	e.mu.Lock()
+	e.media = map[string][]byte{} // the photo comes from the store, not a new download
+	e.mu.Unlock()
+	reply := e.say(t, "u", "#")
 	assert.Contains(t, reply, "已入库：链条包")
-	ps := products(t, st)
+	assert.Contains(t, reply, "照片 1 张")
+	ps := e.products(t)
 	require.Len(t, ps, 1)
 	assert.Equal(t, shop.Yuan(899), ps[0].Price)
-	reply, err = second.Handle(t.Context(), Message{MsgID: "4", From: "u", Type: "text", Content: "#"})
-	require.NoError(t, err)
-	assert.Contains(t, reply, "还没有价格", "the draft is gone once registered")
+	assert.Contains(t, e.say(t, "u", "#"), "还没有价格", "the draft is gone once registered")
 }
 
 func TestChatRetryRaceCreatesOneBag(t *testing.T) {
-	st := storetest.Open(t, store.SQLite)
-	svc := shop.NewService(st, shop.Options{})
-	f := New(svc, st, nil, func(code string) string { return code }, nil)
-	ctx := context.Background()
-	_, _ = f.Handle(ctx, Message{MsgID: "1", From: "u", Type: "text", Content: "100"})
+	e := newChatEnv(t)
+	e.say(t, "u", "100")
 	// Two deliveries of the same "#" arriving together.
-	done := make(chan struct{})
+	var wg sync.WaitGroup
 	for range 2 {
+		wg.Add(1)
 		go func() {
-			_, _ = f.Handle(ctx, Message{MsgID: "9", From: "u", Type: "text", Content: "#"})
-			done <- struct{}{}
+			defer wg.Done()
+			_, _ = e.flow.Handle(context.Background(), Message{MsgID: "9", From: "u", Type: "text", Content: "#"})
 		}()
 	}
-	<-done
-	<-done
-	assert.Len(t, products(t, st), 1)
+	wg.Wait()
+	assert.Len(t, e.products(t), 1)
+}
+
+func TestChatEveryReplySaysWhatItUnderstood(t *testing.T) {
+	e := newChatEnv(t)
+	e.picture(t, "A")
+	for _, in := range []Message{
+		{Type: "image", MediaID: "A"}, {Type: "image", MediaID: "gone"}, {Type: "text", Content: "1299"},
+		{Type: "text", Content: "托特包"}, {Type: "text", Content: "35 1299"}, {Type: "text", Content: "不对"},
+		{Type: "text", Content: "0"}, {Type: "text", Content: "👍"}, {Type: "text", Content: "状态"}, {Type: "text", Content: "确认"},
+		{Type: "text", Content: "帮助"}, {Type: "text", Content: strings.Repeat("很长的名字", 30)},
+		{Type: "text", Content: strings.Repeat("长", 3000)}, {Type: "text", Content: "取消"},
+	} {
+		in.From = "u"
+		reply := e.send(t, in)
+		assert.Regexp(t, `名称.*｜价格 .*｜照片 \d 张`, reply, "%+v", in)
+	}
+}
+
+func TestSafeID(t *testing.T) {
+	assert.Equal(t, "aibot123", safeID("aibot:123"))
+	assert.Equal(t, "x", safeID(":::"))
+	long := safeID(string(make([]byte, 0)) + fmt.Sprintf("%070d", 1))
+	assert.Len(t, long, 32)
 }
