@@ -169,11 +169,12 @@ func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
 	}
 }
 
-// start runs the background loops (sheet sync, import jobs, notices) until ctx ends.
+// start runs the background loops (sheet sync, import jobs, notices, scan records) until ctx ends.
 func (a *app) start(ctx context.Context) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	for _, f := range []func(context.Context){a.sync.Run, a.imports.Run, a.notifier.run,
-		func(ctx context.Context) { a.notifier.summaryLoop(ctx, a.cfg.SummaryHour) }} {
+		func(ctx context.Context) { a.notifier.summaryLoop(ctx, a.cfg.SummaryHour) },
+		func(ctx context.Context) { a.shop.RunScanLog(ctx, shop.ScanFlushEvery) }} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

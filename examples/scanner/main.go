@@ -214,6 +214,10 @@ func serve(ctx context.Context, o options, log *slog.Logger, ready func(*instanc
 	cancel()
 	loops.Wait()
 	_ = srv.Shutdown(shut)
+	// Scans recorded by the last requests, after the scan loop's own last flush.
+	if err := a.shop.FlushScans(shut); err != nil {
+		log.Warn("scanner: scan records not written at shutdown", "err", err)
+	}
 	return nil
 }
 

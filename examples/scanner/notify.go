@@ -44,6 +44,10 @@ func (n *notifier) run(ctx context.Context) {
 }
 
 func (n *notifier) deliver(ctx context.Context) error {
+	// An idle loop only reads: a write costs an fsync and, on SQLite, every reader's page cache.
+	if due, err := n.st.Outbox(ctx, shop.TopicLowStock, time.Now(), 1); err != nil || len(due) == 0 {
+		return err
+	}
 	held, err := n.st.Lease(ctx, "notify", n.owner, time.Minute)
 	if err != nil || !held {
 		return err

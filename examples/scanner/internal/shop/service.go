@@ -22,6 +22,7 @@ type Service struct {
 	loc   *time.Location
 	max   Money
 	hooks Hooks
+	scans scanLog // scan records not written yet
 }
 
 // Hooks configure what a change triggers besides the data itself.

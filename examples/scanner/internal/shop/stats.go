@@ -89,6 +89,10 @@ func (s *Service) Stats(ctx context.Context) (*Stats, error) {
 // returns, by member and by brand, the daily chart with scans, best and slow sellers, the bags
 // scanned most that did not sell). Days are the shop's days (see Options.Location).
 func (s *Service) StatsFor(ctx context.Context, q StatsQuery) (*Stats, error) {
+	// Scans per day and the most-scanned bags count every scan so far.
+	if err := s.FlushScans(ctx); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	day0 := StartOfDay(now, s.loc)
 	tomorrow := day0.AddDate(0, 0, 1)
