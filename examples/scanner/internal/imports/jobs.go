@@ -118,6 +118,14 @@ func (r *Runner) Run(ctx context.Context) {
 // RunOnce runs the queued jobs to the end, if this replica holds the lease.
 func (r *Runner) RunOnce(ctx context.Context) error {
 	for {
+		// An idle runner only reads: a write costs an fsync and, on SQLite, every reader's page
+		// cache.
+		if _, err := r.st.NextJob(ctx); err != nil {
+			if errors.Is(err, shop.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
 		held, err := r.st.Lease(ctx, "import", r.owner, time.Minute)
 		if err != nil || !held {
 			return err
