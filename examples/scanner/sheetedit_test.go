@@ -55,7 +55,7 @@ func TestMemberEditsTheSheet(t *testing.T) {
 	waitFor("售价 1299 → 1500", func(p map[string]any) bool { return p["price"] == 1500.0 })
 	resp, page := mgr.raw(t, "GET", "/p/"+code, "", nil)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Contains(t, string(page), "¥1500.00")
+	assert.Contains(t, string(page), "¥1,500.00")
 
 	edit(map[string]any{"库存": 5})
 	waitFor("库存 3 → 5", func(p map[string]any) bool { return p["stock"] == 5.0 })
