@@ -175,11 +175,13 @@ func (s *Store) Sales(ctx context.Context, q shop.SaleQuery) ([]shop.Sale, error
 	return collectSales(rows)
 }
 
-// Reversed returns, of these sale ids, the ones that were reversed.
+// Reversed returns, of these sale ids, the ones that were reversed. Every query on reverses says
+// reverses <> '': only then may the database use the partial index sales_reverses (without it the
+// product page scanned the whole sales table, 40,000 rows at 50,000 bags).
 func (s *Store) Reversed(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	err := inChunks(ids, func(args []any) error {
-		rows, err := s.query(ctx, `SELECT reverses FROM sales WHERE reverses IN (`+placeholders(len(args))+`)`, args...)
+		rows, err := s.query(ctx, `SELECT reverses FROM sales WHERE reverses <> '' AND reverses IN (`+placeholders(len(args))+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -280,7 +282,7 @@ func collectSales(rows *sql.Rows) ([]shop.Sale, error) {
 func (t *Tx) AddSale(ctx context.Context, x *shop.Sale) error {
 	if x.Reverses != "" {
 		var n int
-		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM sales WHERE reverses = ?`, x.Reverses).Scan(&n); err != nil {
+		if err := t.queryRow(ctx, `SELECT COUNT(*) FROM sales WHERE reverses <> '' AND reverses = ?`, x.Reverses).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {

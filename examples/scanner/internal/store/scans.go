@@ -67,7 +67,7 @@ func (s *Store) MostScannedUnsold(ctx context.Context, from, to time.Time, limit
 		(SELECT code, COUNT(*) AS n FROM scans WHERE scanned_at >= ? AND scanned_at < ? GROUP BY code) x
 		JOIN products p ON p.code = x.code
 		WHERE p.deleted = 0 AND NOT EXISTS (SELECT 1 FROM sales y WHERE y.code = x.code AND y.qty > 0
-			AND y.sold_at >= ? AND y.sold_at < ? AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses = y.id))
+			AND y.sold_at >= ? AND y.sold_at < ? AND NOT EXISTS (SELECT 1 FROM sales r WHERE r.reverses <> '' AND r.reverses = y.id))
 		ORDER BY x.n DESC, x.code LIMIT ?`, ms(from), ms(to), ms(from), ms(to), limit)
 	if err != nil {
 		return nil, err
