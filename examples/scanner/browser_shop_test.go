@@ -193,9 +193,10 @@ func TestBrowserShop(t *testing.T) {
 	var bar [2]float64
 	require.NoError(t, chromedp.Run(ctx,
 		chromedp.Navigate(in.base+"/import"),
-		chromedp.WaitVisible("#import-form", chromedp.ByQuery),
-		chromedp.SetUploadFiles(`#import-form input[type=file]`, []string{csv}, chromedp.ByQuery),
-		chromedp.Click("#import-submit", chromedp.ByQuery),
+		chromedp.WaitVisible("#import-preview-form", chromedp.ByQuery),
+		chromedp.SetUploadFiles(`#import-preview-form input[type=file]`, []string{csv}, chromedp.ByQuery),
+		chromedp.WaitVisible("#import-confirm", chromedp.ByQuery), // the preview, then confirm
+		chromedp.Click("#import-confirm", chromedp.ByQuery),
 		chromedp.WaitVisible("#job", chromedp.ByQuery),
 		wait(`!document.querySelector('#job-done').hidden`),
 		chromedp.AttributeValue("#job", "data-job", &job, nil, chromedp.ByQuery),

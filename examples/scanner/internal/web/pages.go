@@ -17,7 +17,7 @@ import (
 func rmb(m shop.Money) string {
 	sign := ""
 	if m < 0 {
-		sign, m = "-", -m
+		sign, m = "-\u2060", -m // a word joiner: the sign stays on the amount's line
 	}
 	digits := strconv.FormatInt(int64(m/100), 10)
 	var b strings.Builder

@@ -91,6 +91,12 @@
     return false;
   }
 
+  // rmb formats yuan as the pages do: ¥1,299.00, a return -¥2,980.00.
+  function rmb(y) {
+    var n = Number(y) || 0, sign = n < 0 ? '-\u2060' : ''; // a word joiner: the sign stays on the amount's line
+    var p = Math.abs(n).toFixed(2).split('.');
+    return sign + '¥' + p[0].replace(/\B(?=(\d{3})+(?!\d))/g, ',') + '.' + p[1];
+  }
   function cell(tr, v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); return td; }
 
   // ---- scanning ----
@@ -230,7 +236,7 @@
             tr.setAttribute('data-sale', x.id);
             cell(tr, x.at_local);
             cell(tr, x.kind + (x.reversed ? '（已退）' : '') + (x.customer ? ' · ' + x.customer : '') + (x.reason ? ' · ' + x.reason : ''));
-            cell(tr, '¥' + x.price); cell(tr, x.actor_name);
+            cell(tr, rmb(x.price)); cell(tr, x.actor_name);
             var td = cell(tr, '');
             if (x.returnable) {
               ['退货', '撤销'].forEach(function (k) {
@@ -296,7 +302,7 @@
           function (err) {
             if (err.confirm) { // confirm_price, or below_floor for a manager
               var w = $('#sell-warn'); w.hidden = false; w.textContent = err.message + ' · 请核对后再次点击确认';
-              f.setAttribute('data-confirm', f.price.value); btn.textContent = '仍然出售 ¥' + f.price.value + ' · confirm';
+              f.setAttribute('data-confirm', f.price.value); btn.textContent = '仍然出售 ' + rmb(f.price.value) + ' · confirm';
               return;
             }
             if (err.status === 422) { // price_limit, below_floor for staff
