@@ -162,7 +162,7 @@ func readXLSX(data []byte) ([]table, error) {
 	x, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzipped})
 	if err != nil {
 		if strings.Contains(err.Error(), "exceeds") {
-			return nil, errors.New("Excel 文件解压后过大 (workbook too large)")
+			return nil, errors.New("这个 Excel 文件解压后过大 (workbook too large)")
 		}
 		return nil, errors.New("不是有效的 Excel 文件，请确认文件未损坏 (not a valid .xlsx file)")
 	}
@@ -199,7 +199,7 @@ func readXLSX(data []byte) ([]table, error) {
 		out = append(out, t)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("Excel 文件没有工作表 (no sheets)")
+		return nil, errors.New("这个 Excel 文件没有工作表 (no sheets)")
 	}
 	return out, nil
 }

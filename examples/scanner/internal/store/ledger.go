@@ -175,8 +175,8 @@ func (s *Store) Sales(ctx context.Context, q shop.SaleQuery) ([]shop.Sale, error
 	return collectSales(rows)
 }
 
-// Reversed returns, of these sale ids, the ones that were reversed. Every query on reverses says
-// reverses <> '': only then may the database use the partial index sales_reverses (without it the
+// Reversed returns, of these sale ids, the ones that were reversed. Every query on reverses also asks
+// for a non-empty value: only then may the database use the partial index sales_reverses (without it the
 // product page scanned the whole sales table, 40,000 rows at 50,000 bags).
 func (s *Store) Reversed(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}

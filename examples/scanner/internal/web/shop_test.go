@@ -223,6 +223,7 @@ func TestSaleReturnAndPriceRules(t *testing.T) {
 	st, m = e.json(t, staff, "POST", "/api/sales/NOPE/return", map[string]any{"reason": "x"})
 	expect(t, 404, st, m)
 	st, m = e.json(t, staff, "POST", "/api/sales/"+saleID+"/return", map[string]any{"kind": "赠送", "reason": "x"})
+	assert.NotEmpty(t, m["message"], "a reason in Chinese")
 	assert.GreaterOrEqual(t, st, 400)
 	assert.Less(t, st, 500)
 
