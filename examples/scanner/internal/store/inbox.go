@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"time"
 
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
@@ -31,7 +32,8 @@ var (
 	ErrInboxFull = errors.New("store: chat inbox full")
 	// ErrInboxLost is returned by NextInbox when the member's claim is no longer the caller's.
 	ErrInboxLost = errors.New("store: chat inbox claim lost")
-	// ErrInboxInvalid is a message the inbox cannot keep (no id, no member, a member id over 64 bytes).
+	// ErrInboxInvalid is a message the inbox cannot keep (no id, no member, a member id over 64
+	// bytes, a delivery from several members).
 	ErrInboxInvalid = errors.New("store: chat inbox: invalid message")
 )
 
@@ -87,6 +89,17 @@ func inboxKey(id string) string {
 
 var errInboxDuplicate = errors.New("store: chat inbox: duplicate")
 
+// inboxLockSpace is the first key of the inbox's PostgreSQL advisory locks (the two-key space,
+// apart from the migration lock's single key).
+const inboxLockSpace = 7_311_946
+
+// memberLock is the second key: a hash of the member.
+func memberLock(member string) int32 {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(member))
+	return int32(h.Sum32())
+}
+
 // AddInbox stores the messages of one delivery in one transaction: all of them or none. added is
 // false when the first message's id is stored already (a retried delivery: nothing is written).
 // ErrInboxFull when max messages (max > 0) would be waiting: the caller answers an error and
@@ -96,11 +109,19 @@ func (s *Store) AddInbox(ctx context.Context, max int, msgs ...InboxMessage) (ad
 		return false, nil
 	}
 	for _, m := range msgs {
-		if m.MsgID == "" || m.Member == "" || len(m.Member) > 64 || m.Type == "" {
+		if m.MsgID == "" || m.Member == "" || len(m.Member) > 64 || m.Type == "" || m.Member != msgs[0].Member {
 			return false, ErrInboxInvalid
 		}
 	}
 	err = s.WriteTx(ctx, func(tx *Tx) error {
+		if tx.d == Postgres {
+			// One member's messages are stored one transaction at a time, so that their seq order
+			// is their commit order: a worker reading the oldest waiting message never sees a later
+			// one before an earlier one commits. (SQLite has a single writer.)
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, inboxLockSpace, memberLock(msgs[0].Member)); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM chat_inbox WHERE msg_id = ?`, inboxKey(msgs[0].MsgID)).Scan(&n); err != nil {
 			return err
