@@ -4,8 +4,9 @@ package main
 // talks to it in a single chat, and the message feeds the same register-by-chat flow as the app
 // conversation: photos, a price, then "#". The callback is JSON: {"encrypt": "..."} in, signed
 // with msg_signature over (token, timestamp, nonce, encrypt) and encrypted with ReceiveId "".
-// The handler answers at once; the work runs in the per-member chat queue and the result goes
-// back through the message's response_url (or message/send when there is none).
+// The handler stores the delivery's messages in the chat inbox (see chatInbox) and answers; the
+// work runs from the store, in order per member, and the replies go back through the delivery's
+// response_url (or message/send when there is none, or it failed).
 
 import (
 	"bytes"
@@ -19,7 +20,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -27,14 +27,13 @@ import (
 	wxcrypto "github.com/qiwei-go/qiwei/crypto"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/chat"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/shop"
-	"github.com/qiwei-go/qiwei/wecom"
+	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 )
 
 const (
 	aibotPath      = "/wecom/aibot"
 	aibotMaxBody   = 1 << 20
-	aibotMaxItems  = 20 // mixed message items handled per delivery
-	aibotDedupeTTL = 24 * time.Hour
+	aibotMaxItems  = 20     // mixed message items handled per delivery
 	aibotImagePfx  = "url:" // chat.Message.MediaID of a bot image: "url:" + its download URL
 	aibotReplyWait = 10 * time.Second
 	aibotImageWait = 30 * time.Second
@@ -43,7 +42,6 @@ const (
 // aibotOptions configures an aiBot.
 type aibotOptions struct {
 	Token, AESKey string
-	Dedupe        wecom.Deduper
 	Client        *http.Client                                       // response_url and image downloads
 	Send          func(ctx context.Context, user, text string) error // fallback reply (message/send)
 	Log           *slog.Logger
@@ -51,33 +49,11 @@ type aibotOptions struct {
 
 // aiBot is the AI bot callback handler.
 type aiBot struct {
-	crypt  *wxcrypto.Cryptor // callbacks, replies and encrypted image files
-	dedupe wecom.Deduper
-	hc     *http.Client
-	send   func(ctx context.Context, user, text string) error
-	log    *slog.Logger
-
-	flow   *chat.Flow
-	submit func(*wecom.Message) error
-
-	mu    sync.Mutex
-	items map[*wecom.Message]*botItem // queued messages that came from the bot (in flight only)
-}
-
-// botJob is one delivery: its items' replies are collected and sent once, because a response_url
-// accepts a single reply.
-type botJob struct {
-	user, responseURL string
-
-	mu      sync.Mutex
-	replies []string
-	done    int
-	total   int // -1 until every item has been queued
-}
-
-type botItem struct {
-	job *botJob
-	msg chat.Message
+	crypt *wxcrypto.Cryptor // callbacks, replies and encrypted image files
+	hc    *http.Client
+	send  func(ctx context.Context, user, text string) error
+	log   *slog.Logger
+	inbox *chatInbox
 }
 
 // newAIBot returns the handler, or nil when no bot is configured (token and key both empty).
@@ -95,35 +71,42 @@ func newAIBot(o aibotOptions) (*aiBot, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	if o.Dedupe == nil {
-		o.Dedupe = wecom.NewMemoryStore()
-	}
-	return &aiBot{crypt: c, dedupe: o.Dedupe, hc: o.Client, send: o.Send, log: o.Log,
-		items: map[*wecom.Message]*botItem{}}, nil
+	return &aiBot{crypt: c, hc: o.Client, send: o.Send, log: o.Log}, nil
 }
 
-// attach connects the bot to the chat flow and the queue that runs it. Nil-safe.
-func (b *aiBot) attach(flow *chat.Flow, q *chatQueue) {
+// attach connects the bot to the chat inbox that stores and runs its messages. Nil-safe.
+func (b *aiBot) attach(q *chatInbox) {
 	if b != nil {
-		b.flow, b.submit = flow, q.submit
+		b.inbox = q
 	}
 }
 
-// runner wraps the chat queue's runner: bot messages run here, the others go to next.
-func (b *aiBot) runner(next func(context.Context, *wecom.Message)) func(context.Context, *wecom.Message) {
-	if b == nil {
-		return next
+// replier sends the chat inbox's replies: to a bot delivery's response_url (valid for an hour, for
+// one reply, see 智能机器人「主动回复消息」), else, or when that fails (a message handled after a
+// restart may find it expired), with send (message/send to the member). Nil-safe: without a bot,
+// every reply goes with send.
+func (b *aiBot) replier(send func(ctx context.Context, user, text string) error) chatReplier {
+	var log *slog.Logger
+	if b != nil {
+		log = b.log
 	}
-	return func(ctx context.Context, m *wecom.Message) {
-		b.mu.Lock()
-		it := b.items[m]
-		delete(b.items, m)
-		b.mu.Unlock()
-		if it == nil {
-			next(ctx, m)
+	return func(ctx context.Context, member, responseURL, text string) {
+		if responseURL != "" && b != nil {
+			err := b.respond(ctx, responseURL, text)
+			if err == nil {
+				return
+			}
+			b.log.Warn("scanner: aibot response_url failed", "user", member, "err", err)
+		}
+		if send == nil {
 			return
 		}
-		b.run(ctx, it)
+		if err := send(ctx, member, text); err != nil {
+			if log == nil {
+				log = slog.Default()
+			}
+			log.Warn("scanner: chat reply failed", "user", member, "err", err)
+		}
 	}
 }
 
@@ -225,7 +208,7 @@ func (b *aiBot) reject(w http.ResponseWriter, err error) {
 
 const aibotWelcome = "你好！拍照入库：发送包的照片，再发送价格（如 1299），最后发送 # 完成入库。群聊中请 @我 并发送价格或 #。"
 
-// accept queues the delivery's messages and answers at once.
+// accept stores the delivery's messages and answers at once.
 func (b *aiBot) accept(ctx context.Context, w http.ResponseWriter, m *botMessage, ts, nonce string) {
 	if m.MsgType == "event" {
 		if m.Event != nil && m.Event.EventType == "enter_chat" {
@@ -240,44 +223,30 @@ func (b *aiBot) accept(ctx context.Context, w http.ResponseWriter, m *botMessage
 		w.WriteHeader(http.StatusOK) // voice, file, stream refresh, …: nothing to do
 		return
 	}
-	if m.MsgID != "" {
-		first, err := b.dedupe.Claim(ctx, "scanner:aibot:"+m.MsgID, aibotDedupeTTL)
-		if err != nil {
-			b.log.Warn("scanner: aibot dedupe failed", "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		if !first {
-			b.log.Info("scanner: aibot retry dropped", "msgid", m.MsgID)
-			w.WriteHeader(http.StatusOK)
-			return
-		}
+	// The delivery's messages are stored together (all or none), each item under its own id; the
+	// last one's handling sends the delivery's single reply. A stored MsgId makes WeCom's retry a
+	// duplicate, for every replica sharing the store.
+	delivery := "aibot:" + m.MsgID
+	msgs := make([]store.InboxMessage, len(items))
+	for i, cm := range items {
+		msgs[i] = store.InboxMessage{MsgID: cm.MsgID, Member: cm.From, Type: cm.Type, Content: cm.Content, MediaID: cm.MediaID,
+			SentAt: cm.At, Delivery: delivery, Last: i == len(items)-1, ResponseURL: m.ResponseURL}
 	}
-	job := &botJob{user: m.From.UserID, responseURL: m.ResponseURL, total: -1}
-	queued := 0
-	for _, cm := range items {
-		wm := &wecom.Message{MsgID: cm.MsgID, FromUserName: cm.From, MsgType: cm.Type, Content: cm.Content,
-			MediaID: cm.MediaID, CreateTime: cm.At.Unix()}
-		b.mu.Lock()
-		b.items[wm] = &botItem{job: job, msg: cm}
-		b.mu.Unlock()
-		if err := b.submit(wm); err != nil {
-			b.mu.Lock()
-			delete(b.items, wm)
-			b.mu.Unlock()
-			break
-		}
-		queued++
-	}
-	if queued < len(items) {
-		b.log.Warn("scanner: aibot chat queue full", "user", job.user, "queued", queued, "items", len(items))
-	}
-	if job.setTotal(queued, queued < len(items)) {
-		go func() { // nothing was queued: tell the member, without holding up the answer
+	_, err := b.inbox.add(ctx, msgs...)
+	switch {
+	case errors.Is(err, errChatBusy):
+		// Whether WeCom delivers a bot message again after an error is not documented: tell the
+		// member instead, without holding up the answer.
+		user, respURL := m.From.UserID, m.ResponseURL
+		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*aibotReplyWait)
 			defer cancel()
-			b.deliver(ctx, job)
+			b.inbox.reply(ctx, user, respURL, "系统繁忙，这条消息未处理，请稍后重发。")
 		}()
+	case err != nil:
+		b.log.Warn("scanner: aibot message not stored", "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -319,6 +288,9 @@ func botItems(m *botMessage) []chat.Message {
 			return cm, true
 		}
 		return cm, false
+	}
+	if m.MsgID == "" {
+		m.MsgID = localMsgID() // no id: it cannot be deduplicated
 	}
 	id := "aibot:" + m.MsgID
 	var out []chat.Message
@@ -372,65 +344,6 @@ func stripMention(s string) string {
 		s = strings.TrimRightFunc(s[:i], unicode.IsSpace)
 	}
 	return s
-}
-
-// run handles one queued item; the job's last item sends the collected replies. The flow fetches
-// an image at once (the URL may expire before the member sends "#") and keeps it in the store.
-func (b *aiBot) run(ctx context.Context, it *botItem) {
-	reply, err := b.flow.Handle(ctx, it.msg)
-	if err != nil {
-		b.log.Warn("scanner: aibot registration failed", "user", it.msg.From, "err", err)
-		reply = "入库失败：" + errText(err) + "。请稍后重发 #。"
-	}
-	if it.job.finish(reply) {
-		b.deliver(ctx, it.job)
-	}
-}
-
-// setTotal records how many items were queued; it reports whether the job is complete now.
-func (j *botJob) setTotal(n int, dropped bool) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if dropped {
-		j.replies = append(j.replies, "系统繁忙，部分消息未处理，请稍后重发。")
-	}
-	j.total = n
-	return j.done == j.total
-}
-
-// finish records an item's reply; it reports whether it was the job's last.
-func (j *botJob) finish(reply string) bool {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if reply != "" {
-		j.replies = append(j.replies, reply)
-	}
-	j.done++
-	return j.done == j.total
-}
-
-// deliver sends the job's replies: to the response_url when there is one, else (or when that
-// fails) with message/send.
-func (b *aiBot) deliver(ctx context.Context, j *botJob) {
-	j.mu.Lock()
-	text := strings.Join(j.replies, "\n\n")
-	j.mu.Unlock()
-	if text == "" {
-		return
-	}
-	if j.responseURL != "" {
-		err := b.respond(ctx, j.responseURL, text)
-		if err == nil {
-			return
-		}
-		b.log.Warn("scanner: aibot response_url failed", "user", j.user, "err", err)
-	}
-	if b.send == nil {
-		return
-	}
-	if err := b.send(ctx, j.user, text); err != nil {
-		b.log.Warn("scanner: aibot reply failed", "user", j.user, "err", err)
-	}
 }
 
 // respond posts a markdown reply to a response_url (plain JSON; a response_url takes one reply).

@@ -28,7 +28,6 @@ import (
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store"
 	"github.com/qiwei-go/qiwei/examples/scanner/internal/store/storetest"
 	"github.com/qiwei-go/qiwei/qrcode"
-	"github.com/qiwei-go/qiwei/wecom"
 	"github.com/qiwei-go/qiwei/wecom/wecomtest"
 )
 
@@ -37,13 +36,13 @@ const (
 	botKey   = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG" // 43 characters
 )
 
-// botEnv is the bot wired to a chat flow and queue as buildApp does, with an in-memory shop, a
+// botEnv is the bot wired to a chat flow and inbox as buildApp does, with a shop on SQLite, a
 // response_url endpoint and a fallback sender that record what they receive.
 type botEnv struct {
 	bot     *aiBot
 	srv     *httptest.Server // the bot's callback
 	st      *store.Store
-	queue   *chatQueue
+	queue   *chatInbox
 	wecom   *wxcrypto.Cryptor // WeCom's side
 	replies chan string       // markdown posted to response_url
 	sent    chan string       // fallback message/send
@@ -80,19 +79,21 @@ func newBotEnv(t *testing.T) *botEnv {
 	t.Cleanup(e.files.Close)
 	log := testLogger(t)
 	var err error
-	e.bot, err = newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: wecom.NewMemoryStore(), Log: log,
-		Client: e.files.Client(), Send: func(ctx context.Context, user, text string) error {
-			e.sent <- user + ": " + text
-			return nil
-		}})
+	send := func(ctx context.Context, user, text string) error {
+		e.sent <- user + ": " + text
+		return nil
+	}
+	e.bot, err = newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Log: log, Client: e.files.Client(), Send: send})
 	require.NoError(t, err)
 	svc := shop.NewService(e.st, shop.Options{Logger: log})
 	flow := chat.New(svc, e.st, e.bot.download(func(context.Context, string) ([]byte, error) {
 		return nil, io.ErrUnexpectedEOF // no app media in these tests
 	}), func(code string) string { return "https://shop.test/labels/" + code }, nil)
-	e.queue = newChatQueue(e.bot.runner(func(context.Context, *wecom.Message) { t.Error("an app message reached the app runner") }),
-		64, time.Minute, log)
-	e.bot.attach(flow, e.queue)
+	e.queue = newChatInbox(e.st, chatRunner(flow, log), e.bot.replier(send),
+		inboxOptions{Owner: "test", Max: 64, Timeout: time.Minute, Log: log})
+	e.bot.attach(e.queue)
+	e.queue.start(t.Context())
+	t.Cleanup(func() { _ = e.queue.shutdown(context.Background()) })
 	e.srv = httptest.NewServer(e.bot)
 	t.Cleanup(e.srv.Close)
 	e.wecom, err = wxcrypto.New(botToken, botKey, "")
@@ -144,9 +145,10 @@ func next(t *testing.T, ch chan string) string {
 	}
 }
 
-// drain waits for the queue's work, then reports whether anything else was replied.
+// drain waits for the inbox's work, then reports whether anything else was replied.
 func (e *botEnv) drain(t *testing.T) {
 	t.Helper()
+	waitInbox(t, e.st)
 	require.NoError(t, e.queue.shutdown(t.Context()))
 	assert.Empty(t, e.replies, "unexpected response_url reply")
 	assert.Empty(t, e.sent, "unexpected message/send reply")

@@ -44,7 +44,7 @@ type app struct {
 	sync     *sheetsync.Syncer
 	imports  *imports.Runner
 	callback *wecom.CallbackHandler
-	chat     *chatQueue // runs the callback's chat messages, in order per member
+	chat     *chatInbox // stores the callbacks' chat messages and runs them, in order per member
 	aibot    *aiBot     // the AI bot callback, nil when not configured
 	notifier *notifier
 	docID    string
@@ -85,11 +85,11 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 	}
 	dedupe := dedupeOf(d.tokens)
 	botToken, botKey := aibotSettings(cfg)
-	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Dedupe: dedupe, Log: d.log,
-		Send: func(ctx context.Context, user, text string) error {
-			_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(user), Content: text})
-			return err
-		}})
+	send := func(ctx context.Context, user, text string) error {
+		_, err := d.wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(user), Content: text})
+		return err
+	}
+	bot, err := newAIBot(aibotOptions{Token: botToken, AESKey: botKey, Log: d.log, Send: send})
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +102,9 @@ func buildApp(ctx context.Context, d deps) (*app, error) {
 		return io.ReadAll(io.LimitReader(f, shop.MaxPhotoBytes+1))
 	}), func(code string) string { return cfg.PublicURL + "/labels/" + url.PathEscape(code) },
 		func(u string) bool { return managers[u] }, chat.WithLogger(d.log))
-	chatQ := newChatQueue(bot.runner(chatRunner(d.wc, flow, d.log)), 256, 2*time.Minute, d.log)
-	bot.attach(flow, chatQ)
+	chatQ := newChatInbox(d.st, chatRunner(flow, d.log), bot.replier(send),
+		inboxOptions{Owner: d.owner, Max: 256, Timeout: 2 * time.Minute, Log: d.log})
+	bot.attach(chatQ)
 	// The SDK deduplicates messages (MsgId) across replicas through the shared store, and never
 	// smart_sheet_change: two edits of a record within a second look like a delivery and its retry,
 	// and the sync re-reads the records a change names, so handling one twice costs a read.
@@ -157,9 +158,9 @@ func reconcileEvery(cfg *config) time.Duration {
 }
 
 // dispatch routes callbacks: smart_sheet_change to the sheet sync (stored, applied in the
-// background), messages to the chat queue. A message the queue cannot take is an error: the SDK
-// then forgets its delivery, so that WeCom's retry is handled.
-func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
+// background), messages to the chat inbox (stored, handled in the background). A message the inbox
+// cannot take is an error: the SDK then forgets its delivery, so that WeCom's retry is handled.
+func dispatch(s *sheetsync.Syncer, q *chatInbox) wecom.MessageHandler {
 	chatH := q.handler()
 	return func(ctx context.Context, m *wecom.Message) (wecom.Reply, error) {
 		if m.MsgType == wecom.MsgTypeEvent && m.Event == wecom.EventSmartSheetChange {
@@ -169,8 +170,10 @@ func dispatch(s *sheetsync.Syncer, q *chatQueue) wecom.MessageHandler {
 	}
 }
 
-// start runs the background loops (sheet sync, import jobs, notices, scan records) until ctx ends.
+// start runs the background loops (chat inbox, sheet sync, import jobs, notices, scan records) until
+// ctx ends.
 func (a *app) start(ctx context.Context) *sync.WaitGroup {
+	a.chat.start(ctx)
 	var wg sync.WaitGroup
 	for _, f := range []func(context.Context){a.sync.Run, a.imports.Run, a.notifier.run,
 		func(ctx context.Context) { a.notifier.summaryLoop(ctx, a.cfg.SummaryHour) },
@@ -184,29 +187,26 @@ func (a *app) start(ctx context.Context) *sync.WaitGroup {
 	return &wg
 }
 
-// chatRunner turns app-chat messages into the register-by-chat flow. It runs after the callback has
-// been acknowledged (see chatQueue), so results go back with message/send.
-func chatRunner(wc *wecom.Client, flow *chat.Flow, log *slog.Logger) func(context.Context, *wecom.Message) {
-	return func(ctx context.Context, m *wecom.Message) {
-		if m.MsgType != wecom.MsgTypeText && m.MsgType != wecom.MsgTypeImage {
-			return
+// chatRunner turns stored chat messages (the app conversation's and the AI bot's) into the
+// register-by-chat flow. It runs after the callback has been acknowledged (see chatInbox), so the
+// reply goes back with message/send or the bot's response_url. A failure of the shop's or the
+// store's is returned, to be tried again; input the shop refuses is the member's reply.
+func chatRunner(flow *chat.Flow, log *slog.Logger) chatHandler {
+	return func(ctx context.Context, m *store.InboxMessage) (string, error) {
+		reply, err := flow.Handle(ctx, chat.Message{MsgID: m.MsgID, From: m.Member, Type: m.Type,
+			Content: m.Content, MediaID: m.MediaID, At: m.SentAt})
+		if err == nil {
+			return reply, nil
 		}
-		reply, err := flow.Handle(ctx, chat.Message{MsgID: m.MsgID, From: m.FromUserName, Type: m.MsgType,
-			Content: m.Content, MediaID: m.MediaID, At: time.Unix(m.CreateTime, 0)})
-		if err != nil {
-			log.Warn("scanner: chat registration failed", "user", m.FromUserName, "err", err)
-			reply = "入库失败：" + errText(err) + "。请稍后重发 #。"
+		if text := errText(err); text != errTextSystem {
+			log.Info("scanner: chat registration refused", "user", m.Member, "err", err)
+			return "入库失败：" + text + "。请稍后重发 #。", nil
 		}
-		if reply == "" {
-			return
-		}
-		if _, err := wc.Messages().SendText(ctx, &wecom.SendTextRequest{Recipients: wecom.ToUsers(m.FromUserName), Content: reply}); err != nil {
-			log.Warn("scanner: chat reply failed", "user", m.FromUserName, "err", err)
-		}
+		return "", err
 	}
 }
 
-// shutdown finishes the queued chat messages.
+// shutdown stops the chat workers after the messages at hand; waiting ones stay in the store.
 func (a *app) shutdown(ctx context.Context) error {
 	return a.chat.shutdown(ctx)
 }
@@ -219,8 +219,11 @@ func errText(err error) string {
 	if errors.Is(err, shop.ErrInvalid) || errors.Is(err, shop.ErrCodeTaken) {
 		return err.Error()
 	}
-	return "系统暂时不可用"
+	return errTextSystem
 }
+
+// errTextSystem is errText for a failure that is not the member's input.
+const errTextSystem = "系统暂时不可用"
 
 func dedupeOf(s wecom.TokenStore) wecom.Deduper {
 	if d, ok := s.(wecom.Deduper); ok {

@@ -41,6 +41,14 @@ func startDemoIn(t testing.TB, dir string, bags int) *instance {
 // address to a free loopback port) and environment variables (name, value pairs).
 func startDemoWith(t testing.TB, o options, env ...string) *instance {
 	t.Helper()
+	in, _ := startDemoStoppable(t, o, env...)
+	return in
+}
+
+// startDemoStoppable is startDemoWith that also returns stop, which ends the app as SIGTERM does
+// and waits for it (stopping twice is fine; the test's end stops it too).
+func startDemoStoppable(t testing.TB, o options, env ...string) (*instance, func()) {
+	t.Helper()
 	if o.DataDir == "" {
 		o.DataDir = t.TempDir()
 	}
@@ -61,11 +69,15 @@ func startDemoWith(t testing.TB, o options, env ...string) *instance {
 	}()
 	select {
 	case in := <-ready:
-		t.Cleanup(func() {
-			cancel()
-			require.NoError(t, <-done)
-		})
-		return in
+		var once sync.Once
+		stop := func() {
+			once.Do(func() {
+				cancel()
+				require.NoError(t, <-done)
+			})
+		}
+		t.Cleanup(stop)
+		return in, stop
 	case err := <-done:
 		cancel()
 		t.Fatalf("serve: %v", err)
@@ -73,7 +85,7 @@ func startDemoWith(t testing.TB, o options, env ...string) *instance {
 		cancel()
 		t.Fatal("the app did not start within 2 minutes")
 	}
-	return nil
+	return nil, nil
 }
 
 // testLogger logs warnings and errors to the test log until the test ends.

@@ -209,7 +209,8 @@ func serve(ctx context.Context, o options, log *slog.Logger, ready func(*instanc
 	}
 	shut, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
-	// Finish queued chat messages first: in demo mode their replies go to the fake on this server.
+	// Finish the chat messages being handled first (in demo mode their replies go to the fake on
+	// this server); waiting ones stay in the store's chat inbox for the next start.
 	_ = a.shutdown(shut)
 	cancel()
 	loops.Wait()

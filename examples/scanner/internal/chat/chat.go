@@ -201,18 +201,24 @@ func (f *Flow) text(ctx context.Context, m Message) (string, error) {
 // confirm applies the reading that was asked about; with its "#" it registers the bag.
 func (f *Flow) confirm(ctx context.Context, m Message) (string, error) {
 	var reply string
-	finish := false
+	finish, confirmed := false, false
 	err := f.edit(ctx, m.From, func(d *draft) bool {
 		if d.Pending == nil {
 			reply = "没有需要确认的内容。\n" + status(d) + "\n" + nextStep(d)
 			return false
 		}
+		confirmed = true
 		r := d.Pending.reading()
 		d.apply(r)
 		finish = r.Finish
 		reply = "已确认：" + recorded(r) + "\n" + status(d) + "\n" + nextStep(d)
 		return true
 	})
+	if err == nil && !confirmed {
+		if again, ok, err := f.replayed(ctx, m); err != nil || ok {
+			return again, err
+		}
+	}
 	if err != nil || !finish {
 		return reply, err
 	}
@@ -289,6 +295,9 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 		return "还有一处待确认：\n" + ask(&d), nil
 	}
 	if d.Price <= 0 {
+		if again, ok, err := f.replayed(ctx, m); err != nil || ok {
+			return again, err
+		}
 		return "还没有价格。\n" + status(&d) + "\n请发送价格（如 1299），再发送 #。", nil
 	}
 	photos, missing, err := f.loadPhotos(ctx, d.Images)
@@ -298,7 +307,7 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 	if len(missing) > 0 {
 		return f.dropMissing(ctx, m.From, raw, missing)
 	}
-	in := shop.NewProduct{Name: d.Name, Price: d.Price, Stock: 1, Photos: photos, RequestID: "chat-" + safeID(m.MsgID)}
+	in := shop.NewProduct{Name: d.Name, Price: d.Price, Stock: 1, Photos: photos, RequestID: requestID(m)}
 	if in.Name == "" {
 		in.Name = "新品 " + f.now().Format("0102-1504")
 	}
@@ -316,8 +325,41 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 	}); err != nil {
 		return "", err
 	}
+	return f.registered(p), nil
+}
+
+func (f *Flow) registered(p *shop.Product) string {
 	return fmt.Sprintf("已入库：%s\n编码 %s，售价 ¥%s，照片 %d 张\n标签：%s", p.Name, p.Code, p.Price, len(p.Photos),
-		f.links(p.Code)), nil
+		f.links(p.Code))
+}
+
+// requestID is the registration's idempotency key: the finishing message's MsgId.
+func requestID(m Message) string { return "chat-" + safeID(m.MsgID) }
+
+// replayed answers a finishing message handled a second time after its registration went through
+// and its draft was cleared (a crash before the message was marked done): the same 已入库 reply,
+// not "no price yet". ok is false when m registered nothing. The request is read in a write
+// transaction (shop.Tx has the read), on this rare path only.
+func (f *Flow) replayed(ctx context.Context, m Message) (reply string, ok bool, err error) {
+	if m.MsgID == "" {
+		return "", false, nil
+	}
+	var code string
+	err = f.shop.Store().Write(ctx, func(tx shop.Tx) error {
+		r, found, err := tx.Request(ctx, requestID(m))
+		if found && r.Op == "register" {
+			code = r.Code
+		}
+		return err
+	})
+	if err != nil || code == "" {
+		return "", false, err
+	}
+	p, err := f.shop.Product(ctx, code)
+	if err != nil {
+		return "", false, err
+	}
+	return f.registered(p), true, nil
 }
 
 // safeID makes a message id usable in a request ID (letters and digits, at most 58).

@@ -347,3 +347,47 @@ func TestSafeID(t *testing.T) {
 	long := safeID(string(make([]byte, 0)) + fmt.Sprintf("%070d", 1))
 	assert.Len(t, long, 32)
 }
+
+// A finishing message handled again after its registration went through and its draft was cleared
+// (a crash before the app marked it done) registers nothing and answers 已入库 again; so does a
+// photo handled twice (nothing added twice).
+func TestHandledTwiceAfterACrash(t *testing.T) {
+	e := newChatEnv(t)
+	ctx := t.Context()
+	e.picture(t, "p1")
+	pic := Message{MsgID: "m1", From: "lisi", Type: "image", MediaID: "p1", At: time.Now()}
+	_, err := e.flow.Handle(ctx, pic)
+	require.NoError(t, err)
+	again, err := e.flow.Handle(ctx, pic)
+	require.NoError(t, err)
+	assert.Contains(t, again, "照片 1 张", "the photo is in the draft once")
+	_, err = e.flow.Handle(ctx, Message{MsgID: "m2", From: "lisi", Type: "text", Content: "1299", At: time.Now()})
+	require.NoError(t, err)
+	hash := Message{MsgID: "m3", From: "lisi", Type: "text", Content: "#", At: time.Now()}
+	first, err := e.flow.Handle(ctx, hash)
+	require.NoError(t, err)
+	require.Contains(t, first, "已入库")
+	second, err := e.flow.Handle(ctx, hash)
+	require.NoError(t, err)
+	assert.Equal(t, first, second)
+
+	// The same for a registration finished by 确认.
+	ask, err := e.flow.Handle(ctx, Message{MsgID: "m4", From: "lisi", Type: "text", Content: "2个 899#", At: time.Now()})
+	require.NoError(t, err)
+	require.Contains(t, ask, "像是数量")
+	yes := Message{MsgID: "m5", From: "lisi", Type: "text", Content: "确认", At: time.Now()}
+	first, err = e.flow.Handle(ctx, yes)
+	require.NoError(t, err)
+	require.Contains(t, first, "已入库")
+	second, err = e.flow.Handle(ctx, yes)
+	require.NoError(t, err)
+	assert.Equal(t, first, second)
+
+	// A "#" that registered nothing still says what is missing.
+	none, err := e.flow.Handle(ctx, Message{MsgID: "m6", From: "lisi", Type: "text", Content: "#", At: time.Now()})
+	require.NoError(t, err)
+	assert.Contains(t, none, "还没有价格")
+	ps, _, err := e.st.Search(ctx, shop.Query{Limit: 10})
+	require.NoError(t, err)
+	assert.Len(t, ps, 2)
+}

@@ -236,6 +236,38 @@ var migrations = []migration{
 		// A 112 px thumbnail of each stored photo (lists).
 		`ALTER TABLE photos ADD COLUMN thumb {{BLOB}}`,
 	}},
+	{3, "chat inbox", []string{
+		// Chat messages (app callbacks, AI bot deliveries), stored before the callback is
+		// acknowledged and handled from here, one member at a time in seq order (see inbox.go).
+		`CREATE TABLE chat_inbox (
+			seq {{ID}},
+			msg_id VARCHAR(200) NOT NULL,
+			member VARCHAR(64) NOT NULL,
+			msg_type VARCHAR(16) NOT NULL,
+			content TEXT NOT NULL DEFAULT '',
+			media_id TEXT NOT NULL DEFAULT '',
+			sent_at BIGINT NOT NULL,
+			delivery VARCHAR(200) NOT NULL DEFAULT '',
+			last_item INTEGER NOT NULL DEFAULT 1,
+			response_url TEXT NOT NULL DEFAULT '',
+			state VARCHAR(8) NOT NULL,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			reply TEXT NOT NULL DEFAULT '',
+			last_error VARCHAR(500) NOT NULL DEFAULT '',
+			received_at BIGINT NOT NULL,
+			done_at BIGINT NOT NULL DEFAULT 0
+		)`,
+		`CREATE UNIQUE INDEX chat_inbox_msg ON chat_inbox (msg_id)`,
+		`CREATE INDEX chat_inbox_waiting ON chat_inbox (state, member, seq)`,
+		`CREATE INDEX chat_inbox_delivery ON chat_inbox (delivery, seq)`,
+		`CREATE INDEX chat_inbox_done ON chat_inbox (done_at)`,
+		// Which replica handles a member's messages, until when.
+		`CREATE TABLE chat_inbox_claims (
+			member VARCHAR(64) NOT NULL PRIMARY KEY,
+			owner VARCHAR(64) NOT NULL,
+			until_at BIGINT NOT NULL
+		)`,
+	}},
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations, each in its own

@@ -63,7 +63,7 @@ func TestMigrations(t *testing.T) {
 			defer s.Close()
 			v, err := s.SchemaVersion(t.Context())
 			require.NoError(t, err)
-			assert.Equal(t, 2, v)
+			assert.Equal(t, 3, v)
 		})
 	}
 }
