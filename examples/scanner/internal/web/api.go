@@ -426,14 +426,7 @@ func (s *Server) apiMovements(w http.ResponseWriter, r *http.Request, u User) er
 }
 
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request, u User) error {
-	if !u.Manager {
-		return shop.ErrForbidden
-	}
-	q, err := statsQuery(r, s.cfg.Location)
-	if err != nil {
-		return err
-	}
-	st, err := s.cfg.Shop.StatsFor(r.Context(), q)
+	st, err := s.stats(r, u)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -15,40 +16,62 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-func partnerQuery(r *http.Request) shop.PartnerQuery {
-	q := r.URL.Query()
-	limit, _ := strconv.Atoi(q.Get("limit"))
-	offset, _ := strconv.Atoi(q.Get("offset"))
-	return shop.PartnerQuery{Text: q.Get("q"), Deleted: q.Get("deleted") == "1", Limit: limit, Offset: offset}
-}
+// Suppliers and customers share their list, create and update handlers.
 
 func (s *Server) apiSuppliers(w http.ResponseWriter, r *http.Request, u User) error {
-	xs, total, err := s.cfg.Shop.Suppliers(r.Context(), partnerQuery(r))
+	return listPartners(w, r, "suppliers", s.cfg.Shop.Suppliers)
+}
+
+func (s *Server) apiCustomers(w http.ResponseWriter, r *http.Request, u User) error {
+	return listPartners(w, r, "customers", s.cfg.Shop.Customers)
+}
+
+func (s *Server) apiCreateSupplier(w http.ResponseWriter, r *http.Request, u User) error {
+	return createPartner(w, r, u, "/suppliers/", s.cfg.Shop.CreateSupplier, func(x *shop.Supplier) int64 { return x.ID })
+}
+
+func (s *Server) apiCreateCustomer(w http.ResponseWriter, r *http.Request, u User) error {
+	return createPartner(w, r, u, "/customers/", s.cfg.Shop.CreateCustomer, func(x *shop.Customer) int64 { return x.ID })
+}
+
+func (s *Server) apiUpdateSupplier(w http.ResponseWriter, r *http.Request, u User) error {
+	return updatePartner(w, r, u, s.cfg.Shop.UpdateSupplier)
+}
+
+func (s *Server) apiUpdateCustomer(w http.ResponseWriter, r *http.Request, u User) error {
+	return updatePartner(w, r, u, s.cfg.Shop.UpdateCustomer)
+}
+
+func listPartners[T any](w http.ResponseWriter, r *http.Request, key string,
+	list func(context.Context, shop.PartnerQuery) ([]T, int, error)) error {
+	xs, total, err := list(r.Context(), partnerQuery(r))
 	if err != nil {
 		return err
 	}
 	if xs == nil {
-		xs = []shop.Supplier{}
+		xs = []T{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"suppliers": xs, "total": total})
+	writeJSON(w, http.StatusOK, map[string]any{key: xs, "total": total})
 	return nil
 }
 
-func (s *Server) apiCreateSupplier(w http.ResponseWriter, r *http.Request, u User) error {
+func createPartner[T any](w http.ResponseWriter, r *http.Request, u User, page string,
+	create func(context.Context, shop.Actor, shop.PartnerInput) (*T, error), id func(*T) int64) error {
 	var in shop.PartnerInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	x, err := s.cfg.Shop.CreateSupplier(r.Context(), u.actor(), in)
+	x, err := create(r.Context(), u.actor(), in)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Location", "/suppliers/"+strconv.FormatInt(x.ID, 10))
+	w.Header().Set("Location", page+strconv.FormatInt(id(x), 10))
 	writeJSON(w, http.StatusCreated, x)
 	return nil
 }
 
-func (s *Server) apiUpdateSupplier(w http.ResponseWriter, r *http.Request, u User) error {
+func updatePartner[T any](w http.ResponseWriter, r *http.Request, u User,
+	update func(context.Context, shop.Actor, int64, shop.PartnerInput) (*T, error)) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
@@ -57,12 +80,19 @@ func (s *Server) apiUpdateSupplier(w http.ResponseWriter, r *http.Request, u Use
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	x, err := s.cfg.Shop.UpdateSupplier(r.Context(), u.actor(), id, in)
+	x, err := update(r.Context(), u.actor(), id, in)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, x)
 	return nil
+}
+
+func partnerQuery(r *http.Request) shop.PartnerQuery {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	return shop.PartnerQuery{Text: q.Get("q"), Deleted: q.Get("deleted") == "1", Limit: limit, Offset: offset}
 }
 
 // supplierDetail is a supplier with its products in stock, what came in from it and what of it sold.
@@ -118,49 +148,6 @@ func (s *Server) apiSupplier(w http.ResponseWriter, r *http.Request, u User) err
 		return err
 	}
 	writeJSON(w, http.StatusOK, d)
-	return nil
-}
-
-func (s *Server) apiCustomers(w http.ResponseWriter, r *http.Request, u User) error {
-	xs, total, err := s.cfg.Shop.Customers(r.Context(), partnerQuery(r))
-	if err != nil {
-		return err
-	}
-	if xs == nil {
-		xs = []shop.Customer{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"customers": xs, "total": total})
-	return nil
-}
-
-func (s *Server) apiCreateCustomer(w http.ResponseWriter, r *http.Request, u User) error {
-	var in shop.PartnerInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	x, err := s.cfg.Shop.CreateCustomer(r.Context(), u.actor(), in)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/customers/"+strconv.FormatInt(x.ID, 10))
-	writeJSON(w, http.StatusCreated, x)
-	return nil
-}
-
-func (s *Server) apiUpdateCustomer(w http.ResponseWriter, r *http.Request, u User) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	var in shop.PartnerInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	x, err := s.cfg.Shop.UpdateCustomer(r.Context(), u.actor(), id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, x)
 	return nil
 }
 

@@ -52,14 +52,7 @@ func (s *Server) labelPNG(w http.ResponseWriter, r *http.Request, u User) error 
 	if err != nil {
 		return err
 	}
-	ls, err := s.labelSettings(r.Context())
-	if err != nil {
-		return err
-	}
-	if ls, err = ls.withQuery(r); err != nil {
-		return err
-	}
-	st, err := s.labelStyle(r.Context(), ls)
+	st, err := s.requestStyle(r)
 	if err != nil {
 		return err
 	}
@@ -144,14 +137,7 @@ func (s *Server) labelsPDF(w http.ResponseWriter, r *http.Request, u User) error
 	if len(ps) > maxLabels {
 		return badRequest(fmt.Sprintf("一次最多打印 %d 张标签", maxLabels))
 	}
-	ls, err := s.labelSettings(r.Context())
-	if err != nil {
-		return err
-	}
-	if ls, err = ls.withQuery(r); err != nil {
-		return err
-	}
-	st, err := s.labelStyle(r.Context(), ls)
+	st, err := s.requestStyle(r)
 	if err != nil {
 		return err
 	}

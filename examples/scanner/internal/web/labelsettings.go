@@ -120,6 +120,20 @@ type labelStyle struct {
 	qr   []qrcode.Option
 }
 
+// requestStyle is the label style of the stored settings with the request's overrides
+// (?size=&price=&shop=&shop_name=).
+func (s *Server) requestStyle(r *http.Request) (*labelStyle, error) {
+	ls, err := s.labelSettings(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if ls, err = ls.withQuery(r); err != nil {
+		return nil, err
+	}
+	return s.labelStyle(r.Context(), ls)
+}
+
+// labelStyle resolves settings into what a label is drawn with (size, lines, the logo in the QR).
 func (s *Server) labelStyle(ctx context.Context, ls labelSettings) (*labelStyle, error) {
 	st := &labelStyle{labelSettings: ls}
 	st.size, _ = sizeOf(ls.Size)
@@ -398,14 +412,7 @@ func (s *Server) labelLogo(w http.ResponseWriter, r *http.Request, u User) error
 // labelPreview renders a label with the settings (and ?size=&price=&shop=&shop_name= on top): of
 // ?code= when given, else of the newest bag, else of a sample.
 func (s *Server) labelPreview(w http.ResponseWriter, r *http.Request, u User) error {
-	ls, err := s.labelSettings(r.Context())
-	if err != nil {
-		return err
-	}
-	if ls, err = ls.withQuery(r); err != nil {
-		return err
-	}
-	st, err := s.labelStyle(r.Context(), ls)
+	st, err := s.requestStyle(r)
 	if err != nil {
 		return err
 	}

@@ -35,15 +35,20 @@ type groupView struct {
 	Label string
 }
 
-func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, u User) error {
+// stats are the figures of the request's date range, for managers only.
+func (s *Server) stats(r *http.Request, u User) (*shop.Stats, error) {
 	if !u.Manager {
-		return shop.ErrForbidden
+		return nil, shop.ErrForbidden
 	}
 	q, err := statsQuery(r, s.cfg.Location)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := s.cfg.Shop.StatsFor(r.Context(), q)
+	return s.cfg.Shop.StatsFor(r.Context(), q)
+}
+
+func (s *Server) statsPage(w http.ResponseWriter, r *http.Request, u User) error {
+	st, err := s.stats(r, u)
 	if err != nil {
 		return err
 	}
