@@ -207,7 +207,7 @@ func TestAIBotRegistration(t *testing.T) {
 	assert.Contains(t, next(t, e.replies), "已收到第 1 张照片")
 
 	e.post(t, textMsg("m2", "lisi", "group", "@店铺助手 1299", respond))
-	assert.Contains(t, next(t, e.replies), "价格 ¥1299.00 已记录")
+	assert.Contains(t, next(t, e.replies), "价格 ¥1,299.00 已记录")
 	e.post(t, textMsg("m3", "lisi", "group", "@店铺助手\u2005焦糖色托特包", respond))
 	assert.Contains(t, next(t, e.replies), "名称「焦糖色托特包」已记录")
 	e.post(t, textMsg("m4", "lisi", "group", "@店铺助手 #", respond))
@@ -253,7 +253,7 @@ func TestAIBotThreePhotosAndPrice(t *testing.T) {
 	}
 	e.post(t, textMsg("t1", "lisi", "group", "@店铺助手 ¥1,299 #", respond))
 	reply := next(t, e.replies)
-	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	assert.Contains(t, reply, "售价 ¥1,299.00，照片 3 张")
 	e.drain(t)
 	ps := e.products(t)
 	require.Len(t, ps, 1)
@@ -294,7 +294,7 @@ func TestAIBotAsksBeforeSaving(t *testing.T) {
 	e.post(t, textMsg("q1", "lisi", "group", "@店铺助手 2个 1299#", respond))
 	reply := next(t, e.replies)
 	assert.Contains(t, reply, "「2个」像是数量")
-	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1299.00｜照片 0 张")
+	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1,299.00｜照片 0 张")
 	e.post(t, textMsg("q2", "lisi", "group", "@店铺助手 确认", respond))
 	assert.Contains(t, next(t, e.replies), "已入库")
 	e.drain(t)

@@ -108,7 +108,7 @@ func TestBrowser(t *testing.T) {
 		replied("已收到第 1 张照片"),
 		chromedp.SendKeys("#price", "1599", chromedp.ByQuery),
 		chromedp.Click("#send-price", chromedp.ByQuery),
-		replied("价格 ¥1599.00 已记录"),
+		replied("价格 ¥1,599.00 已记录"),
 		chromedp.SendKeys("#name", "酒红色手提包", chromedp.ByQuery),
 		chromedp.Click("#send-name", chromedp.ByQuery),
 		replied("名称「酒红色手提包」已记录"),
@@ -120,7 +120,7 @@ func TestBrowser(t *testing.T) {
 	t.Logf("chat registration in the simulator in %v", time.Since(begin).Round(time.Millisecond))
 	assert.Contains(t, chat, "已收到第 1 张照片")
 	assert.Contains(t, chat, "已入库：酒红色手提包")
-	assert.Contains(t, chat, "售价 ¥1599.00")
+	assert.Contains(t, chat, "售价 ¥1,599.00")
 
 	screensOfSync(t, ctx, in, mgr, dir, code)
 

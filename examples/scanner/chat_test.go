@@ -25,7 +25,7 @@ func TestChatThreePhotosThroughTheAppCallback(t *testing.T) {
 	_, err := in.fake.SendMessage(ctx, wecomtest.Message{From: "lisi", Type: "text", Content: "¥1,299 #"})
 	require.NoError(t, err)
 	reply := waitReply(t, in, sent, "lisi", "已入库")
-	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	assert.Contains(t, reply, "售价 ¥1,299.00，照片 3 张")
 	var replies []string
 	for _, m := range in.fake.Messages(wecomtest.MessageApp)[sent:] {
 		if m.ToUser == "lisi" {

@@ -51,7 +51,7 @@ func TestDemoChatOneLine(t *testing.T) {
 		browsertest.Shot(dir, "chat-oneline-desktop.png"),
 	))
 	assert.Contains(t, chat, "目前：名称 未填｜价格 未填｜照片 3 张")
-	assert.Contains(t, chat, "售价 ¥1299.00，照片 3 张")
-	assert.Contains(t, chat, "我的理解：名称 未填｜价格 ¥1299.00｜照片 0 张")
+	assert.Contains(t, chat, "售价 ¥1,299.00，照片 3 张")
+	assert.Contains(t, chat, "我的理解：名称 未填｜价格 ¥1,299.00｜照片 0 张")
 	assert.Contains(t, chat, "回复「确认」按此入库")
 }

@@ -213,7 +213,7 @@ func chatRegistration(t *testing.T, in *instance, mgr *browser) {
 	send(hash)
 	reply := waitReply(t, in, sent, "lisi", "已入库")
 	assert.Contains(t, reply, "链条包 测试")
-	assert.Contains(t, reply, "¥1888.00")
+	assert.Contains(t, reply, "¥1,888.00")
 	assert.Contains(t, reply, in.base+"/labels/BAG")
 
 	// WeCom delivers the same "#" again (same MsgId): nothing new. A later message from the same

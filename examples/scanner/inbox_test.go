@@ -65,7 +65,7 @@ func TestChatInboxSurvivesARestart(t *testing.T) {
 
 	in = startDemoIn(t, dir, 30)
 	reply := waitReply(t, in, 0, "lisi", "已入库")
-	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	assert.Contains(t, reply, "售价 ¥1,299.00，照片 3 张")
 	_, err = in.fake.SendMessage(ctx, hash)
 	require.NoError(t, err)
 	_, err = in.fake.SendMessage(ctx, wecomtest.Message{From: "lisi", Type: "text", Content: "帮助"})
@@ -104,7 +104,7 @@ func TestChatInboxFullAnswersAnError(t *testing.T) {
 	require.NoError(t, err)
 	reply := waitReply(t, in, 0, "wangwu", "已入库")
 	assert.Contains(t, reply, "棕色托特包")
-	assert.Contains(t, reply, "¥1299.00")
+	assert.Contains(t, reply, "¥1,299.00")
 }
 
 // TestChatInboxRerunsAMessageCutShort: a replica registered the bag of a "#" but died before it

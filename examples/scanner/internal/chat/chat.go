@@ -329,7 +329,7 @@ func (f *Flow) commit(ctx context.Context, m Message) (string, error) {
 }
 
 func (f *Flow) registered(p *shop.Product) string {
-	return fmt.Sprintf("已入库：%s\n编码 %s，售价 ¥%s，照片 %d 张\n标签：%s", p.Name, p.Code, p.Price, len(p.Photos),
+	return fmt.Sprintf("已入库：%s\n编码 %s，售价 %s，照片 %d 张\n标签：%s", p.Name, p.Code, p.Price.Display(), len(p.Photos),
 		f.links(p.Code))
 }
 

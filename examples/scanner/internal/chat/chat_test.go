@@ -111,7 +111,7 @@ func threePhotosAndPrice(t *testing.T, e *chatEnv) {
 	}
 	reply := e.say(t, "lisi", "¥1,299 #")
 	assert.Contains(t, reply, "已入库：新品 ")
-	assert.Contains(t, reply, "售价 ¥1299.00，照片 3 张")
+	assert.Contains(t, reply, "售价 ¥1,299.00，照片 3 张")
 	assert.Contains(t, reply, "https://shop.example/labels/BAG")
 	ps := e.products(t)
 	require.Len(t, ps, 1)
@@ -137,12 +137,12 @@ func TestChatStepByStep(t *testing.T) {
 	assert.Contains(t, e.photo(t, "lisi", "M1"), "第 1 张")
 	assert.Contains(t, e.photo(t, "lisi", "M1"), "这张照片和第 1 张相同，未重复添加", "the same picture twice")
 	reply := e.say(t, "lisi", "1299")
-	assert.Contains(t, reply, "价格 ¥1299.00 已记录。")
-	assert.Contains(t, reply, "目前：名称 未填｜价格 ¥1299.00｜照片 1 张")
+	assert.Contains(t, reply, "价格 ¥1,299.00 已记录。")
+	assert.Contains(t, reply, "目前：名称 未填｜价格 ¥1,299.00｜照片 1 张")
 	reply = e.say(t, "lisi", "焦糖色托特包")
 	assert.Contains(t, reply, "名称「焦糖色托特包」已记录。")
-	assert.Contains(t, reply, "目前：名称「焦糖色托特包」｜价格 ¥1299.00｜照片 1 张")
-	assert.Contains(t, e.say(t, "lisi", "状态"), "目前：名称「焦糖色托特包」｜价格 ¥1299.00｜照片 1 张")
+	assert.Contains(t, reply, "目前：名称「焦糖色托特包」｜价格 ¥1,299.00｜照片 1 张")
+	assert.Contains(t, e.say(t, "lisi", "状态"), "目前：名称「焦糖色托特包」｜价格 ¥1,299.00｜照片 1 张")
 	hash := Message{MsgID: "77", From: "lisi", Type: "text", Content: "#"}
 	reply = e.send(t, hash)
 	assert.Contains(t, reply, "已入库：焦糖色托特包")
@@ -167,7 +167,7 @@ func TestChatNameAndPriceInOneMessage(t *testing.T) {
 	assert.Equal(t, shop.Yuan(1299), ps[0].Price)
 	// Decimals are kept in fen; full-width input works.
 	e.say(t, "wangwu", "价格１２９９．５０")
-	assert.Contains(t, e.say(t, "wangwu", "小号 ＃"), "售价 ¥1299.50")
+	assert.Contains(t, e.say(t, "wangwu", "小号 ＃"), "售价 ¥1,299.50")
 }
 
 func TestChatNinePhotosAtMost(t *testing.T) {
@@ -196,7 +196,7 @@ func TestChatAsksBeforeSaving(t *testing.T) {
 	// A quantity: asked, nothing saved; 确认 registers one bag.
 	reply := e.say(t, "u", "2个 1299#")
 	assert.Contains(t, reply, "「2个」像是数量")
-	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1299.00｜照片 1 张")
+	assert.Contains(t, reply, "我的理解：名称 未填｜价格 ¥1,299.00｜照片 1 张")
 	assert.Contains(t, reply, "回复「确认」按此入库")
 	assert.Empty(t, e.products(t))
 	assert.Contains(t, e.say(t, "u", "#"), "还有一处待确认", "# does not skip the question")
@@ -209,7 +209,7 @@ func TestChatAsksBeforeSaving(t *testing.T) {
 	// A model year without a price: asked; 不对 drops it.
 	reply = e.say(t, "v", "LV 2023 款")
 	assert.Contains(t, reply, "「2023款」可能是型号或年份")
-	assert.Contains(t, reply, "我的理解：名称「LV 2023 款」｜价格 ¥2023.00｜照片 0 张")
+	assert.Contains(t, reply, "我的理解：名称「LV 2023 款」｜价格 ¥2,023.00｜照片 0 张")
 	assert.Contains(t, e.say(t, "v", "不对"), "目前：名称 未填｜价格 未填")
 	assert.Contains(t, e.say(t, "v", "确认"), "没有需要确认的内容")
 	// Once the price is known, the same words are just the name.
@@ -219,9 +219,9 @@ func TestChatAsksBeforeSaving(t *testing.T) {
 	// Two numbers: asked; a clear message replaces the question.
 	reply = e.say(t, "w", "Speedy 25 1299")
 	assert.Contains(t, reply, "几个数字（25、1299）")
-	assert.Contains(t, reply, "我的理解：名称「Speedy 25」｜价格 ¥1299.00")
+	assert.Contains(t, reply, "我的理解：名称「Speedy 25」｜价格 ¥1,299.00")
 	reply = e.say(t, "w", "Speedy 25 ¥1299")
-	assert.Contains(t, reply, "名称「Speedy 25」、价格 ¥1299.00 已记录")
+	assert.Contains(t, reply, "名称「Speedy 25」、价格 ¥1,299.00 已记录")
 	assert.Contains(t, e.say(t, "w", "#"), "已入库：Speedy 25")
 }
 
@@ -232,7 +232,7 @@ func TestChatRefusesZeroAndAbsurdPrices(t *testing.T) {
 	assert.Contains(t, reply, "价格不能为 0，未保存")
 	assert.Contains(t, reply, "价格 ¥899.00", "the draft keeps its price")
 	reply = e.say(t, "u", "¥99,999,999 #")
-	assert.Contains(t, reply, "价格「99,999,999」超过本店上限 ¥1000000.00")
+	assert.Contains(t, reply, "价格「99,999,999」超过本店上限 ¥1,000,000.00")
 	assert.Contains(t, e.say(t, "u", "确认"), "没有需要确认的内容", "an absurd price cannot be confirmed")
 	assert.Empty(t, e.products(t))
 }

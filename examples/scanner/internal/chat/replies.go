@@ -18,7 +18,7 @@ func status(d *draft) string {
 		name = "「" + d.Name + "」"
 	}
 	if d.Price > 0 {
-		price = "¥" + d.Price.String()
+		price = d.Price.Display()
 	}
 	return fmt.Sprintf("目前：名称%s｜价格 %s｜照片 %d 张", name, price, len(d.Images))
 }
@@ -38,9 +38,9 @@ func nextStep(d *draft) string {
 func recorded(r Reading) string {
 	switch {
 	case r.Name != "" && r.Priced:
-		return fmt.Sprintf("名称「%s」、价格 ¥%s 已记录。", r.Name, r.Price)
+		return fmt.Sprintf("名称「%s」、价格 %s 已记录。", r.Name, r.Price.Display())
 	case r.Priced:
-		return fmt.Sprintf("价格 ¥%s 已记录。", r.Price)
+		return fmt.Sprintf("价格 %s 已记录。", r.Price.Display())
 	case r.Name != "":
 		return fmt.Sprintf("名称「%s」已记录。", r.Name)
 	}
@@ -57,11 +57,11 @@ func question(r Reading, max shop.Money) string {
 	case DoubtModel:
 		return fmt.Sprintf("「%s」可能是型号或年份，不一定是价格。", r.Hint)
 	case DoubtDecimals:
-		return fmt.Sprintf("「%s」的小数超过两位，价格可能是 ¥%s。", r.Hint, r.Price)
+		return fmt.Sprintf("「%s」的小数超过两位，价格可能是 %s。", r.Hint, r.Price.Display())
 	case DoubtZero:
 		return "价格不能为 0，未保存。请重新发送价格，如 1299。"
 	case DoubtTooHigh:
-		return fmt.Sprintf("价格「%s」超过本店上限 ¥%s，可能多输了位数，未保存。请重新发送价格。", r.Hint, max)
+		return fmt.Sprintf("价格「%s」超过本店上限 %s，可能多输了位数，未保存。请重新发送价格。", r.Hint, max.Display())
 	}
 	return ""
 }

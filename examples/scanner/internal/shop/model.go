@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,24 @@ func (m Money) String() string {
 		s = "-" + s
 	}
 	return s
+}
+
+// Display formats the amount for people: "¥1,299.00", a negative one "-¥2,980.00" (a word joiner
+// after the sign keeps it on the amount's line).
+func (m Money) Display() string {
+	sign := ""
+	if m < 0 {
+		sign, m = "-\u2060", -m
+	}
+	digits := strconv.FormatInt(int64(m/100), 10)
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), int64(m%100))
 }
 
 // MarshalJSON writes yuan.

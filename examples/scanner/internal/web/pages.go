@@ -14,21 +14,7 @@ import (
 )
 
 // rmb formats an amount for people: "¥1,299.00", "-¥2,980.00" (a return).
-func rmb(m shop.Money) string {
-	sign := ""
-	if m < 0 {
-		sign, m = "-\u2060", -m // a word joiner: the sign stays on the amount's line
-	}
-	digits := strconv.FormatInt(int64(m/100), 10)
-	var b strings.Builder
-	for i, c := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, b.String(), int64(m%100))
-}
+func rmb(m shop.Money) string { return m.Display() }
 
 // funcs are the templates' functions; times show in the shop's zone loc.
 func funcs(loc *time.Location) template.FuncMap {
